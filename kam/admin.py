@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from kam.models import Team, TeamMembership, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "full_name", "email", "role", "is_active", "last_login"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["username", "full_name", "email"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Key account management"), {"fields": ("full_name", "role", "phone", "language")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Key account management"), {"fields": ("full_name", "role", "email")}),
+    )
+
+
+class TeamMembershipInline(admin.TabularInline):
+    model = TeamMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "supervisor", "updated_at"]
+    search_fields = ["name"]
+    list_select_related = ["supervisor"]
+    autocomplete_fields = ["supervisor"]
+    inlines = [TeamMembershipInline]

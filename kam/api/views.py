@@ -1,0 +1,87 @@
+from django.contrib.auth import authenticate
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from kam import services
+from kam.api.permissions import AdminWritePermission
+from kam.api.serializers import (
+    TeamSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+    UserSerializer,
+)
+from kam.api.viewsets import ScopedModelViewSet
+from kam.filtersets import TeamFilterSet, UserFilterSet
+from kam.models import Team, TeamMembership, User
+
+
+class TokenThrottle(AnonRateThrottle):
+    rate = "20/min"
+
+
+class TokenCreateView(APIView):
+    """Exchange a username and password for an API token (shown once)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenThrottle]
+
+    @extend_schema(request=TokenRequestSerializer, responses={201: TokenResponseSerializer})
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Unable to sign in with the given credentials.")]}
+            )
+        instance, token = AuthToken.objects.create(user=user)
+        body = {"token": token, "expiry": instance.expiry, "user": UserSerializer(user).data}
+        return Response(TokenResponseSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class UserViewSet(ScopedModelViewSet):
+    queryset = User.objects.prefetch_related(
+        Prefetch("team_memberships", queryset=TeamMembership.objects.only("team_id", "user_id"))
+    )
+    serializer_class = UserSerializer
+    permission_classes = [AdminWritePermission]
+    filterset_class = UserFilterSet
+    ordering_fields = ["username", "full_name", "date_joined"]
+    ordering = ["username"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.user_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.user_update(
+            actor=self.request.user, user=serializer.instance, **serializer.validated_data
+        )
+
+
+class TeamViewSet(ScopedModelViewSet):
+    queryset = Team.objects.prefetch_related("members")
+    serializer_class = TeamSerializer
+    permission_classes = [AdminWritePermission]
+    filterset_class = TeamFilterSet
+    ordering_fields = ["name", "created_at"]
+    ordering = ["name"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.team_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.team_update(
+            actor=self.request.user, team=serializer.instance, **serializer.validated_data
+        )

@@ -1,0 +1,19 @@
+"""The REST API: one router, every resource registered here."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from accounts.api.views import AccountViewSet
+from kam.api.views import TeamViewSet, TokenCreateView, UserViewSet
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("users", UserViewSet, basename="user")
+router.register("teams", TeamViewSet, basename="team")
+router.register("accounts", AccountViewSet, basename="account")
+
+urlpatterns = [
+    path("auth/token/", TokenCreateView.as_view(), name="auth-token"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,134 @@
+"""Who sees what: the one visibility rule of the product.
+
+This is the only module that knows it. Every model whose rows are scoped uses a
+``ScopedQuerySet``; the base view and viewset classes (kam.views, kam.api.viewsets)
+call ``visible_to`` for every request, so a new page or endpoint cannot forget it.
+
+The rule:
+- an account manager sees the accounts they own or are on the account team of,
+  and everything that hangs off those accounts;
+- a supervisor sees, in addition, the accounts owned by the members of the teams
+  they lead;
+- executives see everything and change nothing; admins see and change everything.
+
+Actions are ``view``, ``change`` and ``delete`` (archive). Objects outside a user's
+view are treated as missing (404), never as forbidden, so their existence does
+not leak.
+"""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from kam.choices import Action, Role
+
+VIEW, CHANGE, DELETE = Action.VIEW, Action.CHANGE, Action.DELETE
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that can restrict itself to what a user may see or change.
+
+    Subclasses say how their rows hang off an account with ``account_path`` (the
+    lookup from the model to ``accounts.Account``; "" on Account itself), or name a
+    special rule with ``scope`` ("user", "team").
+    """
+
+    scope = "account"
+    account_path = ""
+
+    def visible_to(self, user, action=VIEW):
+        return restrict(self, user, action)
+
+
+def _active(user):
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def _led_member_ids(user):
+    TeamMembership = apps.get_model("kam", "TeamMembership")
+    return TeamMembership.objects.filter(team__supervisor=user).values("user_id")
+
+
+def account_rule(user, action):
+    """The Q on Account that the user may act on; None means every account."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role == Role.EXECUTIVE:
+        return None if action == VIEW else Q(pk__in=[])
+    owned = Q(owner=user)
+    if user.role == Role.SUPERVISOR:
+        owned |= Q(owner__in=_led_member_ids(user))
+    if action == DELETE:
+        return owned
+    AccountTeamMember = apps.get_model("accounts", "AccountTeamMember")
+    on_team = Q(pk__in=AccountTeamMember.objects.filter(user=user).values("account_id"))
+    return owned | on_team
+
+
+def visible_account_ids(user, action=VIEW):
+    """A subquery of the ids of the accounts the user may act on."""
+    Account = apps.get_model("accounts", "Account")
+    rule = account_rule(user, action)
+    qs = Account.objects.all() if rule is None else Account.objects.filter(rule)
+    return qs.values("pk")
+
+
+def _restrict_users(qs, user, action):
+    if user.role == Role.ADMIN:
+        return qs
+    if action != VIEW:
+        return qs.none()
+    if user.role == Role.EXECUTIVE:
+        return qs
+    # A user sees themselves, the people in the teams they belong to or lead,
+    # and the supervisors of those teams.
+    Team = apps.get_model("kam", "Team")
+    TeamMembership = apps.get_model("kam", "TeamMembership")
+    team_ids = Team.objects.filter(Q(supervisor=user) | Q(memberships__user=user)).values("pk")
+    colleagues = TeamMembership.objects.filter(team__in=team_ids).values("user_id")
+    supervisors = Team.objects.filter(pk__in=team_ids).values("supervisor_id")
+    return qs.filter(Q(pk=user.pk) | Q(pk__in=colleagues) | Q(pk__in=supervisors))
+
+
+def _restrict_teams(qs, user, action):
+    if user.role == Role.ADMIN:
+        return qs
+    if action != VIEW:
+        return qs.none()
+    if user.role == Role.EXECUTIVE:
+        return qs
+    Team = apps.get_model("kam", "Team")
+    mine = Team.objects.filter(Q(supervisor=user) | Q(memberships__user=user)).values("pk")
+    return qs.filter(pk__in=mine)
+
+
+_SPECIAL_RULES = {"user": _restrict_users, "team": _restrict_teams}
+
+
+def restrict(qs, user, action=VIEW):
+    """Restrict any scoped queryset to what ``user`` may do with ``action``."""
+    if action not in Action.values:
+        raise ValueError(f"unknown action {action!r}")
+    if not _active(user):
+        return qs.none()
+    special = _SPECIAL_RULES.get(qs.scope)
+    if special is not None:
+        return special(qs, user, action)
+    rule = account_rule(user, action)
+    if rule is None:
+        return qs
+    lookup = f"{qs.account_path}__in" if qs.account_path else "pk__in"
+    return qs.filter(**{lookup: visible_account_ids(user, action)})
+
+
+def can(user, obj, action):
+    """Whether ``user`` may perform ``action`` on ``obj`` (one EXISTS query)."""
+    manager = type(obj)._default_manager
+    return manager.all().visible_to(user, action).filter(pk=obj.pk).exists()
+
+
+def ensure_visible(actor, obj, action=CHANGE):
+    """For services: re-check a write inside its transaction; missing if not allowed."""
+    if not can(actor, obj, action):
+        raise Http404

@@ -1,0 +1,11 @@
+"""Test overrides: speed only; behaviour is the same as in production."""
+
+from kam.settings.base import *  # noqa: F403
+from kam.settings.base import CACHES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES["default"]["KEY_PREFIX"] = "kam-test"
+CELERY_TASK_DEFAULT_QUEUE = "kam-test"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LANGUAGE_CODE = "en"
+DEBUG = False

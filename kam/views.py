@@ -1,0 +1,217 @@
+"""Base views that apply the visibility rule, and the site-wide pages."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import connection
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView, ListView, TemplateView
+
+from kam.scoping import CHANGE, DELETE, VIEW, can
+
+logger = logging.getLogger(__name__)
+
+ACTION_BY_METHOD = {
+    "GET": VIEW,
+    "HEAD": VIEW,
+    "OPTIONS": VIEW,
+    "POST": CHANGE,
+    "PUT": CHANGE,
+    "PATCH": CHANGE,
+    "DELETE": DELETE,
+}
+
+
+class ScopedViewMixin(LoginRequiredMixin):
+    """Every page that shows model rows goes through this mixin.
+
+    It signs the user in, restricts ``queryset`` with ``visible_to(user)`` and
+    checks object-level writes against the same rule. Subclasses narrow the rows
+    with ``refine_queryset``; overriding ``get_queryset`` is refused at import
+    time so the rule cannot be bypassed by accident. ``filterset_class`` (a
+    django-filter FilterSet, shared with the API) filters lists.
+    """
+
+    queryset = None
+    filterset_class = None
+    #: the action needed on the object for every method (e.g. CHANGE on edit pages);
+    #: None means "view" for reads and "change" for writes
+    object_action = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(
+                f"{cls.__name__}: override refine_queryset(), not get_queryset(); "
+                "the visibility rule is applied by ScopedViewMixin."
+            )
+
+    def refine_queryset(self, queryset):
+        return queryset
+
+    def get_queryset(self):
+        if self.queryset is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a queryset.")
+        queryset = self.queryset.all().visible_to(self.request.user, VIEW)
+        queryset = self.refine_queryset(queryset)
+        if self.filterset_class is not None and isinstance(self, ListView):
+            self.filterset = self.filterset_class(
+                self.request.GET or None, queryset=queryset, request=self.request
+            )
+            if self.filterset.is_bound and self.filterset.is_valid():
+                queryset = self.filterset.qs
+        return queryset
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)  # 404 when not visible, the same as missing
+        action = self.object_action or ACTION_BY_METHOD.get(self.request.method, CHANGE)
+        if action != VIEW and not can(self.request.user, obj, action):
+            raise PermissionDenied
+        return obj
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filterset"] = getattr(self, "filterset", None)
+        return context
+
+
+class HtmxPartialMixin:
+    """An htmx request (not boosted) gets the named partial of the page's template."""
+
+    partial_name = "results"
+
+    def get_template_names(self):
+        names = super().get_template_names()
+        htmx = getattr(self.request, "htmx", None)
+        if htmx and not htmx.boosted:
+            return [f"{names[0]}#{self.partial_name}"]
+        return names
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response.headers["Vary"] = "HX-Request"
+        return response
+
+
+class ScopedListView(ScopedViewMixin, HtmxPartialMixin, ListView):
+    paginate_by = 50
+
+
+class ScopedDetailView(ScopedViewMixin, DetailView):
+    pass
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "kam/home.html"
+
+    def get_context_data(self, **kwargs):
+        from accounts.models import Account  # the home page reads the domain, never the reverse
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        accounts = Account.objects.visible_to(user).active().select_related("owner")
+        context["accounts"] = accounts.order_by("name")[:10]
+        context["account_count"] = accounts.count()
+        context["teams"] = user.teams.all() if user.is_authenticated else []
+        context["led_teams"] = user.led_teams.all()
+        return context
+
+
+@require_POST
+def set_language(request):
+    """Switch the interface language; a signed-in user keeps the choice."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language and translation.check_for_language(language):
+        if request.user.is_authenticated and request.user.language != language:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+@never_cache
+def healthz(request):
+    """Liveness for load balancers: the database and the broker both answer."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("health check: database")
+        checks["database"] = "error"
+    try:
+        from kam.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.default_channel.client.ping()
+        checks["broker"] = "ok"
+    except Exception:
+        logger.exception("health check: broker")
+        checks["broker"] = "error"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+def _problem(request, status, title):
+    return JsonResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": title},
+        status=status,
+        content_type="application/problem+json",
+    )
+
+
+def _wants_problem(request):
+    return request.path.startswith("/api/")
+
+
+def handler400(request, exception=None):
+    if _wants_problem(request):
+        return _problem(request, 400, _("Bad request."))
+    return render(request, "400.html", status=400)
+
+
+def handler403(request, exception=None):
+    if _wants_problem(request):
+        return _problem(request, 403, _("You do not have permission to perform this action."))
+    return render(request, "403.html", status=403)
+
+
+def handler404(request, exception=None):
+    if _wants_problem(request):
+        return _problem(request, 404, _("Not found."))
+    return render(request, "404.html", status=404)
+
+
+def handler500(request):
+    if _wants_problem(request):
+        return _problem(request, 500, _("A server error occurred."))
+    return render(request, "500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "403.html", {"csrf_failed": True}, status=403)
