@@ -62,6 +62,9 @@ class ScopedViewMixin(LoginRequiredMixin):
             raise ImproperlyConfigured(f"{type(self).__name__} needs a queryset.")
         queryset = self.queryset.all().visible_to(self.request.user, VIEW)
         queryset = self.refine_queryset(queryset)
+        ordering = self.get_ordering() if hasattr(self, "get_ordering") else None
+        if ordering:
+            queryset = queryset.order_by(*ordering)
         if self.filterset_class is not None and isinstance(self, ListView):
             self.filterset = self.filterset_class(
                 self.request.GET or None, queryset=queryset, request=self.request

@@ -81,6 +81,7 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "kam.User"
+AUTHENTICATION_BACKENDS = ["kam.auth_backends.RoleBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

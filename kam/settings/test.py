@@ -9,3 +9,5 @@ CELERY_TASK_DEFAULT_QUEUE = "kam-test"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"
 DEBUG = False
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

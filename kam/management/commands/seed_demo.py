@@ -12,9 +12,9 @@ from accounts.choices import AccountTeamRole
 from accounts.models import Account, AccountTeamMember
 from kam import services
 from kam.choices import Role
+from kam.demo import DEMO_PASSWORD
 from kam.models import User
 
-DEMO_PASSWORD = "kam-demo-2026"  # noqa: S105 - published demo login, printed by `make run`
 
 NAMES = {
     "en": {

