@@ -1,6 +1,7 @@
 """Writes to users and teams. UI, API, commands and tasks all come through here."""
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kam.choices import Role
@@ -8,6 +9,14 @@ from kam.models import Team, TeamMembership, User
 from kam.scoping import CHANGE, ensure_visible
 
 USER_FIELDS = ("username", "full_name", "email", "role", "phone", "language", "is_active")
+
+
+def _set_password(user: User, password: str) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    user.set_password(password)
 
 
 @transaction.atomic
@@ -18,8 +27,7 @@ def user_create(*, actor: User | None, password: str | None = None, **fields) ->
     user = User(**{key: value for key, value in fields.items() if key in USER_FIELDS})
     user.is_staff = user.role == Role.ADMIN
     if password:
-        validate_password(password, user)
-        user.set_password(password)
+        _set_password(user, password)
     else:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
@@ -36,8 +44,7 @@ def user_update(*, actor: User, user: User, password: str | None = None, **field
             setattr(user, key, value)
     user.is_staff = user.role == Role.ADMIN
     if password:
-        validate_password(password, user)
-        user.set_password(password)
+        _set_password(user, password)
     user.full_clean(exclude=["password"])
     user.save()
     return user

@@ -2,6 +2,8 @@
 
 import logging
 
+import redis
+
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
@@ -165,11 +167,11 @@ def healthz(request):
         logger.exception("health check: database")
         checks["database"] = "error"
     try:
-        from kam.celery import app
-
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-            conn.default_channel.client.ping()
+        broker = redis.Redis.from_url(
+            settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2
+        )
+        broker.ping()
+        broker.close()
         checks["broker"] = "ok"
     except Exception:
         logger.exception("health check: broker")

@@ -48,7 +48,7 @@ class TokenCreateView(APIView):
             )
         instance, token = AuthToken.objects.create(user=user)
         body = {"token": token, "expiry": instance.expiry, "user": UserSerializer(user).data}
-        return Response(TokenResponseSerializer(body).data, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class UserViewSet(ScopedModelViewSet):

@@ -185,6 +185,8 @@ def test_admin_site_is_for_ops_only(client, world, role):
     for name in names:
         if name in ("admin:login", "admin:logout"):
             continue
+        if name == "admin:autocomplete" and role == "ops":
+            continue  # needs query parameters; it is guarded by the same site permission
         response = client.get(reverse(name))
         if role == "ops":
             assert response.status_code == 200, name
