@@ -1,6 +1,6 @@
 """The embedded default: run KAM or its tests with no server installed.
 
-    python -m kam.embedded run            # make run: services, migrate, demo data, web + worker + beat
+    python -m kam.embedded run            # make run: services, migrations, demo data, the processes
     python -m kam.embedded exec -- CMD    # make test: CMD with DATABASE_URL / REDIS_URL set
 
 When ``DATABASE_URL`` is unset a private PostgreSQL is started from the
@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
 
@@ -45,11 +45,12 @@ def embedded_postgres():
     log("starting the embedded PostgreSQL (pgserver) in .data/postgres")
     server = pgserver.get_server(DATA_DIR / "postgres", cleanup_mode="stop")
     try:
-        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608 - a constant
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")
         socket_dir = server.get_postmaster_info().socket_dir
-        yield f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE_NAME}"
+        # The socket directory goes in the query: django-environ hands it to psycopg as-is.
+        yield f"postgres://postgres@/{DATABASE_NAME}?host={quote(str(socket_dir), safe='/')}"
     finally:
         log("stopping the embedded PostgreSQL")
         server.cleanup()
@@ -163,12 +164,8 @@ class ProcessGroup:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-@contextmanager
 def _ignore_missing():
-    try:
-        yield
-    except (ProcessLookupError, PermissionError):
-        pass
+    return suppress(ProcessLookupError, PermissionError)
 
 
 def _manage(environment, *args):

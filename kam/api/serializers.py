@@ -38,9 +38,7 @@ class UserSerializer(serializers.ModelSerializer):
 
 class TeamSerializer(serializers.ModelSerializer):
     supervisor = ScopedPrimaryKeyRelatedField(queryset=User.objects.all())
-    members = ScopedPrimaryKeyRelatedField(
-        queryset=User.objects.all(), many=True, required=False
-    )
+    members = ScopedPrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False)
 
     class Meta:
         model = Team

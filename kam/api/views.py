@@ -62,7 +62,9 @@ class UserViewSet(ScopedModelViewSet):
     ordering = ["username"]
 
     def perform_create(self, serializer):
-        serializer.instance = services.user_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = services.user_create(
+            actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = services.user_update(
@@ -79,7 +81,9 @@ class TeamViewSet(ScopedModelViewSet):
     ordering = ["name"]
 
     def perform_create(self, serializer):
-        serializer.instance = services.team_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = services.team_create(
+            actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = services.team_update(

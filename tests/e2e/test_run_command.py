@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 
 from kam.demo import DEMO_PASSWORD
+from tests.utils import database_url
 
 pytestmark = pytest.mark.worker
 
@@ -41,11 +42,7 @@ def run_database(db):
     with psycopg.connect(**params, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
-    db_settings = connection.settings_dict
-    host = urllib.parse.quote(db_settings["HOST"] or "localhost", safe="")
-    port = f":{db_settings['PORT']}" if db_settings["PORT"] else ""
-    user = urllib.parse.quote(db_settings["USER"] or "", safe="")
-    yield f"postgres://{user}@{host}{port}/{name}"
+    yield database_url(name)
     with psycopg.connect(**params, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -53,7 +50,7 @@ def run_database(db):
 def _wait_for(url, deadline):
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=2) as response:
                 return response.status
         except OSError:
             time.sleep(0.5)
@@ -103,5 +100,7 @@ def test_run_serves_demo_logins_and_ctrl_c_stops_everything(run_database):
     assert process.returncode == 0, output
     assert "demo logins" in output
     time.sleep(0.5)
-    survivors = [child for child in descendants if child.is_running() and child.status() != "zombie"]
+    survivors = [
+        child for child in descendants if child.is_running() and child.status() != "zombie"
+    ]
     assert survivors == [], survivors

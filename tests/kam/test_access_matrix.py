@@ -110,14 +110,16 @@ def test_public_urls_answer_anonymous(client, db, name):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", sorted(n for n, s in URLS.items() if s.kind in ("page", "api-page")))
+@pytest.mark.parametrize(
+    "name", sorted(n for n, s in URLS.items() if s.kind in ("page", "api-page"))
+)
 def test_signed_in_pages_open_for_every_role(client, world, role, name):
     client.force_login(world.user(role))
     assert client.get(reverse(name)).status_code == 200
 
 
 def _listed_names(response, spec):
-    expected_by_role, attribute, field_name = SCOPES[spec.scope]
+    expected_by_role, _, field_name = SCOPES[spec.scope]
     if response["Content-Type"].startswith("application/json"):
         return {row[field_name] for row in response.json()["results"]}
     html = response.content.decode()
@@ -126,7 +128,9 @@ def _listed_names(response, spec):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", sorted(n for n, s in URLS.items() if s.kind in ("list", "api-list")))
+@pytest.mark.parametrize(
+    "name", sorted(n for n, s in URLS.items() if s.kind in ("list", "api-list"))
+)
 def test_lists_show_exactly_what_the_rule_allows(client, world, role, name):
     spec = URLS[name]
     client.force_login(world.user(role))
@@ -164,7 +168,7 @@ WRITE_EXPECTATIONS = {
 @pytest.mark.parametrize("name", sorted(n for n, s in URLS.items() if s.kind == "api-detail"))
 def test_api_writes_follow_the_rule(client, world, role, name):
     spec = URLS[name]
-    expected_by_role, attribute, field_name = SCOPES[spec.scope]
+    expected_by_role, attribute, _ = SCOPES[spec.scope]
     client.force_login(world.user(role))
     for target in getattr(world, attribute):
         visible = target in expected_by_role[role]

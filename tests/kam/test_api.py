@@ -136,7 +136,9 @@ def test_team_members_offered_are_scoped(api_client, world):
 
 def test_lists_filter_and_order(api_client, world):
     api_client.force_authenticate(world.user("ops"))
-    response = api_client.get(reverse("api:user-list"), {"role": "supervisor", "ordering": "-username"})
+    response = api_client.get(
+        reverse("api:user-list"), {"role": "supervisor", "ordering": "-username"}
+    )
     assert [row["username"] for row in response.json()["results"]] == ["sup_south", "sup_east"]
     response = api_client.get(reverse("api:account-list"), {"q": "glob"})
     assert [row["name"] for row in response.json()["results"]] == ["globex"]
@@ -180,7 +182,9 @@ def test_base_view_refuses_get_queryset_override():
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_api_lists_run_a_fixed_number_of_queries(api_client, world, rows, django_assert_num_queries):
+def test_api_lists_run_a_fixed_number_of_queries(
+    api_client, world, rows, django_assert_num_queries
+):
     from tests.factories import AccountFactory, AccountTeamMemberFactory
 
     for index in range(rows):

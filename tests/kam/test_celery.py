@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -12,18 +11,9 @@ from django.db import connection
 
 from kam.celery import app
 from kam.tasks import ping
+from tests.utils import database_url
 
 pytestmark = pytest.mark.worker
-
-
-def _test_database_url():
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "localhost", safe="")
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -34,7 +24,7 @@ def celery_worker_process(transactional_db):
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kam.settings.test",
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": database_url(),
     }
     process = subprocess.Popen(
         [str(celery), "-A", "kam", "worker", "--pool", "solo", "--loglevel", "warning",

@@ -18,9 +18,7 @@ DELETABLE_ACCOUNTS = {**CHANGEABLE_ACCOUNTS, "kam_a": {"acme"}}
     [(VIEW, VISIBLE_ACCOUNTS), (CHANGE, CHANGEABLE_ACCOUNTS), (DELETE, DELETABLE_ACCOUNTS)],
 )
 def test_account_rule(world, role, action, expected):
-    names = set(
-        Account.objects.visible_to(world.user(role), action).values_list("name", flat=True)
-    )
+    names = set(Account.objects.visible_to(world.user(role), action).values_list("name", flat=True))
     assert names == expected[role]
 
 
@@ -35,8 +33,9 @@ def test_children_inherit_the_account_rule(world, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_user_and_team_rules(world, role):
     user = world.user(role)
-    assert set(User.objects.visible_to(user).values_list("username", flat=True)) == (
-        VISIBLE_USERS[role]
+    assert (
+        set(User.objects.visible_to(user).values_list("username", flat=True))
+        == (VISIBLE_USERS[role])
     )
     assert set(Team.objects.visible_to(user).values_list("name", flat=True)) == VISIBLE_TEAMS[role]
     writable_users = set(User.objects.visible_to(user, CHANGE).values_list("username", flat=True))

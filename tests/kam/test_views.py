@@ -84,9 +84,7 @@ def test_not_found_looks_like_the_product(client, world):
 def test_password_change(client, world):
     client.force_login(world.user("kam_a"))
     url = reverse("password_change")
-    bad = client.post(
-        url, {"old_password": "wrong", "new_password1": "x", "new_password2": "y"}
-    )
+    bad = client.post(url, {"old_password": "wrong", "new_password1": "x", "new_password2": "y"})
     assert bad.status_code == 200
     assert "is-invalid" in bad.content.decode()
     good = client.post(

@@ -15,7 +15,6 @@ from kam.choices import Role
 from kam.demo import DEMO_PASSWORD
 from kam.models import User
 
-
 NAMES = {
     "en": {
         "people": {
@@ -31,12 +30,26 @@ NAMES = {
         },
         "teams": {"sup.east": "East China KA", "sup.south": "South China KA"},
         "companies": [
-            "Northwind Steel Group", "Harbor Logistics", "Sunrise Pharmaceuticals",
-            "Bluewave Electronics", "Golden Grain Foods", "Summit Automotive Parts",
-            "Pacific Energy", "Evergreen Retail", "Silverline Telecom", "Jade River Chemicals",
-            "Apex Machinery", "Lotus Textiles", "Crescent Hospitals", "Orient Shipping",
-            "Great Wall Construction", "Pearl Delta Semiconductors", "Skyline Airlines",
-            "Redstone Mining", "Willow Home Appliances", "Phoenix Medical Devices",
+            "Northwind Steel Group",
+            "Harbor Logistics",
+            "Sunrise Pharmaceuticals",
+            "Bluewave Electronics",
+            "Golden Grain Foods",
+            "Summit Automotive Parts",
+            "Pacific Energy",
+            "Evergreen Retail",
+            "Silverline Telecom",
+            "Jade River Chemicals",
+            "Apex Machinery",
+            "Lotus Textiles",
+            "Crescent Hospitals",
+            "Orient Shipping",
+            "Great Wall Construction",
+            "Pearl Delta Semiconductors",
+            "Skyline Airlines",
+            "Redstone Mining",
+            "Willow Home Appliances",
+            "Phoenix Medical Devices",
         ],
     },
     "zh": {
@@ -53,10 +66,26 @@ NAMES = {
         },
         "teams": {"sup.east": "华东大客户部", "sup.south": "华南大客户部"},
         "companies": [
-            "北方钢铁集团", "港湾物流股份", "朝阳制药", "蓝波电子科技", "金穗食品",
-            "峰汇汽车零部件", "太平洋能源", "常青零售连锁", "银线通信", "玉河化工",
-            "巅峰机械", "莲花纺织", "新月医疗集团", "东方航运", "长城建设集团",
-            "珠三角半导体", "天际航空", "红石矿业", "柳岸家电", "凤凰医疗器械",
+            "北方钢铁集团",
+            "港湾物流股份",
+            "朝阳制药",
+            "蓝波电子科技",
+            "金穗食品",
+            "峰汇汽车零部件",
+            "太平洋能源",
+            "常青零售连锁",
+            "银线通信",
+            "玉河化工",
+            "巅峰机械",
+            "莲花纺织",
+            "新月医疗集团",
+            "东方航运",
+            "长城建设集团",
+            "珠三角半导体",
+            "天际航空",
+            "红石矿业",
+            "柳岸家电",
+            "凤凰医疗器械",
         ],
     },
 }
@@ -77,7 +106,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present; nothing to do.")
             return
         names = NAMES[lang]
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
         language = "zh-hans" if lang == "zh" else "en"
 
         def person(username, role):
