@@ -106,6 +106,10 @@ def embedded_redis():
 def services():
     """Yield an environment with DATABASE_URL and REDIS_URL pointing at live servers."""
     environment = dict(os.environ)
+    from kam.celery import SETTINGS_DEFAULTED
+
+    if SETTINGS_DEFAULTED:
+        environment.pop("DJANGO_SETTINGS_MODULE", None)
     with ExitStack() as stack:
         if not environment.get("DATABASE_URL"):
             environment["DATABASE_URL"] = stack.enter_context(embedded_postgres())

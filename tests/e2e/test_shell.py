@@ -28,7 +28,8 @@ def test_sign_in_switch_language_and_screenshots(desktop, phone, world, sign_in,
     expect(phone.locator("#kam-nav")).to_be_hidden()
     screenshot(phone, "home-zh-phone")
     toggler.tap()
-    expect(phone.locator("#kam-nav")).to_be_visible()
+    expect(phone.locator("#kam-nav.show")).to_be_visible()  # after the collapse transition
+    expect(phone.locator("#kam-nav")).to_contain_text("团队")
     screenshot(phone, "home-zh-phone-menu")
 
     phone.click("button[name=language][value=en]")
