@@ -182,7 +182,6 @@ def _raise_keyboard_interrupt(signum, frame):
 
 def command_run(arguments) -> int:
     host, port = arguments.host, arguments.port
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     group = ProcessGroup()
     try:
         with services() as environment:
@@ -238,7 +237,11 @@ def command_exec(arguments) -> int:
             return process.wait()
         except KeyboardInterrupt:
             process.send_signal(signal.SIGINT)
-            return process.wait()
+            try:
+                return process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                return process.wait()
 
 
 def main(argv=None) -> int:
@@ -253,6 +256,8 @@ def main(argv=None) -> int:
     execute.add_argument("command", nargs=argparse.REMAINDER)
     execute.set_defaults(handler=command_exec)
     arguments = parser.parse_args(argv)
+    # SIGTERM (a supervisor, `kill`) stops everything as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     return arguments.handler(arguments)
 
 
