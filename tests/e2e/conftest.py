@@ -12,10 +12,6 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import sync_playwright
 
-# Playwright's sync API runs an event loop in the test thread; Django's guard
-# against ORM calls from async code would otherwise trip on the test's own setup.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -39,12 +35,22 @@ def browser():
             f"Chromium not found at {CHROMIUM}. `make test` installs Debian's chromium; "
             "or set CHROMIUM_PATH."
         )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    # Playwright's sync API runs an event loop in the test thread; Django's guard
+    # against ORM calls from async code would otherwise trip on the test's own setup.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def _context(browser, viewport, **options):

@@ -8,7 +8,8 @@ BASE = settings.BASE_DIR
 
 
 def _manage(*args, **env):
-    environment = {**os.environ, **env}
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {**inherited, **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE,
