@@ -181,48 +181,54 @@ def _raise_keyboard_interrupt(signum, frame):
 
 
 def command_run(arguments) -> int:
-    host, port = arguments.host, arguments.port
-    group = ProcessGroup()
     try:
         with services() as environment:
-            environment.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings.local")
-            _manage(environment, "migrate", "--noinput", "-v", "0")
-            _manage(environment, "seed_demo", "--lang", arguments.lang)
-            python_bin = Path(sys.executable).parent
-            group.start(
-                "web", [sys.executable, "manage.py", "runserver", f"{host}:{port}"], environment
-            )
-            group.start(
-                "worker",
-                [str(python_bin / "celery"), "-A", "kam", "worker", "-l", "info",
-                 "--concurrency", "2"],
-                environment,
-            )  # fmt: skip
-            group.start(
-                "beat", [str(python_bin / "celery"), "-A", "kam", "beat", "-l", "info"], environment
-            )
-            time.sleep(2)
-            from kam.demo import DEMO_PASSWORD
-
-            log("")
-            log(f"KAM is running at http://{host}:{port}/   (Ctrl-C stops everything)")
-            log(f"demo logins, password '{DEMO_PASSWORD}':")
-            log("  kam.li, kam.wang, kam.zhao, kam.chen, kam.liu   key account managers")
-            log("  sup.east, sup.south                            KA supervisors")
-            log("  ceo                                            executive (read-only)")
-            log("  ops                                            sales operations / admin")
-            log("")
-            while True:
-                exited = group.first_exited()
-                if exited:
-                    log(f"{exited[0]} exited with code {exited[1]}; stopping")
-                    return 1
-                time.sleep(0.5)
+            group = ProcessGroup()
+            try:
+                _serve(arguments, environment, group)
+            except KeyboardInterrupt:
+                log("Ctrl-C: stopping")
+                return 0
+            finally:
+                group.stop()  # the processes first, then the servers they use
+            return 1
     except KeyboardInterrupt:
-        log("Ctrl-C: stopping")
         return 0
-    finally:
-        group.stop()
+
+
+def _serve(arguments, environment, group) -> None:
+    """Prepare the database, start web + worker + beat, and watch them."""
+    from kam.demo import DEMO_PASSWORD
+
+    host, port = arguments.host, arguments.port
+    environment.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings.local")
+    _manage(environment, "migrate", "--noinput", "-v", "0")
+    _manage(environment, "seed_demo", "--lang", arguments.lang)
+    python_bin = Path(sys.executable).parent
+    group.start("web", [sys.executable, "manage.py", "runserver", f"{host}:{port}"], environment)
+    group.start(
+        "worker",
+        [str(python_bin / "celery"), "-A", "kam", "worker", "-l", "info", "--concurrency", "2"],
+        environment,
+    )
+    group.start(
+        "beat", [str(python_bin / "celery"), "-A", "kam", "beat", "-l", "info"], environment
+    )
+    time.sleep(2)
+    log("")
+    log(f"KAM is running at http://{host}:{port}/   (Ctrl-C stops everything)")
+    log(f"demo logins, password '{DEMO_PASSWORD}':")
+    log("  kam.li, kam.wang, kam.zhao, kam.chen, kam.liu   key account managers")
+    log("  sup.east, sup.south                            KA supervisors")
+    log("  ceo                                            executive (read-only)")
+    log("  ops                                            sales operations / admin")
+    log("")
+    while True:
+        exited = group.first_exited()
+        if exited:
+            log(f"{exited[0]} exited with code {exited[1]}; stopping")
+            return
+        time.sleep(0.5)
 
 
 def command_exec(arguments) -> int:
@@ -256,7 +262,9 @@ def main(argv=None) -> int:
     execute.add_argument("command", nargs=argparse.REMAINDER)
     execute.set_defaults(handler=command_exec)
     arguments = parser.parse_args(argv)
-    # SIGTERM (a supervisor, `kill`) stops everything as cleanly as Ctrl-C does.
+    # Ctrl-C works even when started from a shell that ignores SIGINT for background
+    # jobs, and SIGTERM (a supervisor, `kill`) stops everything as cleanly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     return arguments.handler(arguments)
 
