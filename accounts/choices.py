@@ -6,3 +6,85 @@ class AccountTeamRole(models.TextChoices):
     SUPPORT = "support", _("Support")
     TECHNICAL = "technical", _("Technical")
     EXECUTIVE_SPONSOR = "executive_sponsor", _("Executive sponsor")
+
+
+class AccountStatus(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    ACTIVE = "active", _("Active")
+    AT_RISK = "at_risk", _("At risk")
+    DORMANT = "dormant", _("Dormant")
+    LOST = "lost", _("Lost")
+
+
+class Industry(models.TextChoices):
+    MANUFACTURING = "manufacturing", _("Manufacturing")
+    AUTOMOTIVE = "automotive", _("Automotive")
+    ELECTRONICS = "electronics", _("Electronics and semiconductors")
+    ENERGY = "energy", _("Energy and utilities")
+    CHEMICALS = "chemicals", _("Chemicals and materials")
+    HEALTHCARE = "healthcare", _("Pharma and healthcare")
+    RETAIL = "retail", _("Retail and consumer goods")
+    LOGISTICS = "logistics", _("Logistics and transport")
+    TELECOM = "telecom", _("Telecom and IT")
+    CONSTRUCTION = "construction", _("Construction and real estate")
+    FINANCE = "finance", _("Finance and insurance")
+    PUBLIC = "public", _("Government and public sector")
+    OTHER = "other", _("Other")
+
+
+class Region(models.TextChoices):
+    EAST = "east", _("East China")
+    NORTH = "north", _("North China")
+    SOUTH = "south", _("South China")
+    CENTRAL = "central", _("Central China")
+    SOUTHWEST = "southwest", _("Southwest China")
+    NORTHWEST = "northwest", _("Northwest China")
+    NORTHEAST = "northeast", _("Northeast China")
+    OVERSEAS = "overseas", _("Overseas")
+
+
+class CreditRating(models.TextChoices):
+    AAA = "AAA", "AAA"
+    AA = "AA", "AA"
+    A = "A", "A"
+    BBB = "BBB", "BBB"
+    BB = "BB", "BB"
+    B = "B", "B"
+    C = "C", "C"
+
+
+class ContactLevel(models.TextChoices):
+    EXECUTIVE = "executive", _("Executive level")
+    DECISION = "decision", _("Decision level")
+    EXECUTION = "execution", _("Execution level")
+
+
+class BuyingRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    INFLUENCER = "influencer", _("Influencer")
+    CHAMPION = "champion", _("Champion")
+    USER = "user", _("User")
+    GATEKEEPER = "gatekeeper", _("Gatekeeper")
+    BLOCKER = "blocker", _("Blocker")
+
+
+class Attitude(models.TextChoices):
+    SUPPORTER = "supporter", _("Supporter")
+    NEUTRAL = "neutral", _("Neutral")
+    OPPONENT = "opponent", _("Opponent")
+
+
+class VisitKind(models.TextChoices):
+    ONSITE = "onsite", _("On-site visit")
+    CALL = "call", _("Call")
+    MEETING = "meeting", _("Meeting")
+    EXECUTIVE_MEETING = "executive_meeting", _("Executive meeting")
+    EMAIL = "email", _("E-mail")
+    WECHAT = "wechat", _("WeChat")
+    EVENT = "event", _("Event")
+
+
+class Sentiment(models.TextChoices):
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")

@@ -1,22 +1,195 @@
+"""One FilterSet per resource, shared by the list pages and the API.
+
+Every choice offered (owners, teams, accounts) comes from what the requesting
+user may see, so a filter cannot be used to probe other people's records.
+"""
+
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account
-from kam.models import User
+from accounts.choices import (
+    AccountStatus,
+    Attitude,
+    BuyingRole,
+    ContactLevel,
+    Industry,
+    Region,
+    VisitKind,
+)
+from accounts.models import Account, Contact, Visit
+from kam.models import Team, TeamMembership, User
+
+
+def _user(request):
+    return getattr(request, "user", None)
 
 
 def _visible_users(request):
-    return User.objects.visible_to(getattr(request, "user", None))
+    return User.objects.visible_to(_user(request))
 
 
-class AccountFilterSet(django_filters.FilterSet):
+def _visible_teams(request):
+    return Team.objects.visible_to(_user(request))
+
+
+def _visible_accounts(request):
+    return Account.objects.visible_to(_user(request))
+
+
+class ArchivedFilterMixin:
+    """Archived rows leave lists unless ``archived=true`` asks for them."""
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("archived"):
+            return queryset.filter(archived_at__isnull=False)
+        return queryset.filter(archived_at__isnull=True)
+
+
+class AccountFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     owner = django_filters.ModelMultipleChoiceFilter(queryset=_visible_users, label=_("Owner"))
+    team = django_filters.ModelMultipleChoiceFilter(
+        queryset=_visible_teams, method="filter_team", label=_("Team")
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=AccountStatus.choices, label=_("Lifecycle status")
+    )
+    industry = django_filters.MultipleChoiceFilter(choices=Industry.choices, label=_("Industry"))
+    region = django_filters.MultipleChoiceFilter(choices=Region.choices, label=_("Region"))
+    parent = django_filters.ModelChoiceFilter(queryset=_visible_accounts, label=_("Parent account"))
+    tag = django_filters.CharFilter(field_name="tags", lookup_expr="contains", method="filter_tag",
+                                    label=_("Tag"))  # fmt: skip
+    strategic = django_filters.BooleanFilter(method="filter_strategic", label=_("Strategic"))
+    archived = django_filters.BooleanFilter(method="filter_noop", label=_("Archived"))
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("owner__full_name", "owner"),
+            ("status", "status"),
+            ("updated_at", "updated"),
+            ("created_at", "created"),
+        ),
+        label=_("Sort by"),
+    )
 
     class Meta:
         model = Account
         fields = []
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value))
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(legal_name__icontains=value)
+            | Q(credit_code__iexact=value.strip())
+            | Q(external_id__iexact=value.strip())
+        )
+
+    def filter_team(self, queryset, name, value: int):
+        teams = value
+        if not teams:
+            return queryset
+        members = TeamMembership.objects.filter(team__in=teams).values("user_id")
+        leaders = [team.supervisor_id for team in teams]
+        return queryset.filter(Q(owner__in=members) | Q(owner__in=leaders))
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__contains=[value.strip()])
+
+    def filter_strategic(self, queryset, name, value):
+        strategic = (
+            Q(is_industry_leader=True) | Q(is_reference_customer=True) | Q(has_channel_value=True)
+        )
+        return queryset.filter(strategic) if value else queryset.exclude(strategic)
+
+    def filter_noop(self, queryset, name, value):
+        return queryset  # applied in filter_queryset
+
+
+class ContactFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    account = django_filters.ModelMultipleChoiceFilter(
+        queryset=_visible_accounts, label=_("Account")
+    )
+    level = django_filters.MultipleChoiceFilter(choices=ContactLevel.choices, label=_("Level"))
+    buying_role = django_filters.MultipleChoiceFilter(
+        choices=BuyingRole.choices, label=_("Buying role")
+    )
+    attitude = django_filters.MultipleChoiceFilter(choices=Attitude.choices, label=_("Attitude"))
+    has_left = django_filters.BooleanFilter(label=_("Has left"))
+    archived = django_filters.BooleanFilter(method="filter_noop", label=_("Archived"))
+    ordering = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("account__name", "account"), ("level", "level"),
+                ("strength", "strength"), ("updated_at", "updated")),
+        label=_("Sort by"),
+    )  # fmt: skip
+
+    class Meta:
+        model = Contact
+        fields = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(title__icontains=value)
+            | Q(department__icontains=value)
+            | Q(account__name__icontains=value)
+        )
+
+    def filter_noop(self, queryset, name, value):
+        return queryset
+
+
+class VisitFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
+    WHO_CHOICES = (("mine", _("My visits")), ("team", _("My team's visits")))
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    who = django_filters.ChoiceFilter(choices=WHO_CHOICES, method="filter_who", label=_("Whose"))
+    account = django_filters.ModelMultipleChoiceFilter(
+        queryset=_visible_accounts, label=_("Account")
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=VisitKind.choices, label=_("Type"))
+    logged_by = django_filters.ModelMultipleChoiceFilter(
+        queryset=_visible_users, label=_("Logged by")
+    )
+    occurred = django_filters.DateFromToRangeFilter(field_name="occurred_at", label=_("Date range"))
+    follow_up = django_filters.ChoiceFilter(
+        choices=(("open", _("Revisit planned")), ("due", _("Revisit due or overdue"))),
+        method="filter_follow_up",
+        label=_("Revisit"),
+    )
+    archived = django_filters.BooleanFilter(method="filter_noop", label=_("Archived"))
+    ordering = django_filters.OrderingFilter(
+        fields=(("occurred_at", "when"), ("account__name", "account"),
+                ("next_visit_on", "revisit")),
+        label=_("Sort by"),
+    )  # fmt: skip
+
+    class Meta:
+        model = Visit
+        fields = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(summary__icontains=value)
+            | Q(purpose__icontains=value)
+            | Q(account__name__icontains=value)
+        )
+
+    def filter_who(self, queryset, name, value):
+        user = _user(self.request)
+        if value == "mine":
+            return queryset.filter(logged_by=user)
+        members = TeamMembership.objects.filter(team__supervisor=user).values("user_id")
+        return queryset.filter(logged_by__in=members)
+
+    def filter_follow_up(self, queryset, name, value):
+        queryset = queryset.filter(next_visit_on__isnull=False, follow_up_closed_at__isnull=True)
+        if value == "due":
+            queryset = queryset.filter(next_visit_on__lte=timezone.localdate())
+        return queryset
+
+    def filter_noop(self, queryset, name, value):
+        return queryset

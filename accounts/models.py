@@ -1,9 +1,25 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import AccountTeamRole
+from accounts.choices import (
+    AccountStatus,
+    AccountTeamRole,
+    Attitude,
+    BuyingRole,
+    ContactLevel,
+    CreditRating,
+    Industry,
+    Region,
+    Sentiment,
+    VisitKind,
+)
+from accounts.validators import validate_credit_code
 from kam.scoping import ScopedQuerySet
 
 
@@ -15,15 +31,81 @@ class AccountQuerySet(ScopedQuerySet):
 
 
 class Account(models.Model):
-    """A key account. The profile grows with the accounts issue; the owner and
-    the account team are what the visibility rule reads."""
+    """A key account: the profile the whole product hangs off."""
 
     name = models.CharField(_("name"), max_length=200)
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[validate_credit_code],
+    )
+    external_id = models.CharField(
+        _("external id"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The key of this account in the ERP."),
+    )
+    industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices, blank=True)
+    region = models.CharField(_("region"), max_length=32, choices=Region.choices, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
         on_delete=models.PROTECT,
         related_name="owned_accounts",
+    )
+    status = models.CharField(
+        _("lifecycle status"),
+        max_length=16,
+        choices=AccountStatus.choices,
+        default=AccountStatus.ACTIVE,
+    )
+    is_industry_leader = models.BooleanField(_("industry leader"), default=False)
+    is_reference_customer = models.BooleanField(_("reference customer"), default=False)
+    has_channel_value = models.BooleanField(_("channel value"), default=False)
+    cooperation_since = models.DateField(_("cooperation since"), null=True, blank=True)
+    credit_rating = models.CharField(
+        _("credit rating"), max_length=4, choices=CreditRating.choices, blank=True
+    )
+    credit_limit = models.DecimalField(
+        _("credit limit"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    estimated_wallet = models.DecimalField(
+        _("estimated wallet size"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("What the customer spends a year on what we sell, with us and others."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    tags = ArrayField(
+        models.CharField(max_length=40), verbose_name=_("tags"), default=list, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -35,13 +117,50 @@ class Account(models.Model):
         verbose_name = _("key account")
         verbose_name_plural = _("key accounts")
         ordering = ["name"]
-        indexes = [models.Index(fields=["owner", "name"])]
+        indexes = [
+            models.Index(fields=["owner", "name"]),
+            models.Index(fields=["credit_code"]),
+            GinIndex(fields=["tags"], name="account_tags_gin"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="account_credit_code_unique",
+                violation_error_message=_("Another account already has this credit code."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="account_not_own_parent"
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
         return reverse("accounts:detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.credit_code:
+            self.credit_code = self.credit_code.strip().upper()
+        if self.external_id == "":
+            self.external_id = None
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
+    @property
+    def strategic_flags(self):
+        flags = []
+        if self.is_industry_leader:
+            flags.append(_("Industry leader"))
+        if self.is_reference_customer:
+            flags.append(_("Reference customer"))
+        if self.has_channel_value:
+            flags.append(_("Channel value"))
+        return flags
 
 
 class AccountTeamMemberQuerySet(ScopedQuerySet):
@@ -73,3 +192,265 @@ class AccountTeamMember(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.get_role_display()})"
+
+
+class ContactQuerySet(ScopedQuerySet):
+    account_path = "account"
+
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def current(self):
+        """People still at the account."""
+        return self.active().filter(has_left=False)
+
+    def with_last_contacted(self):
+        return self.annotate(last_contacted_at=Max("visits__occurred_at"))
+
+
+class Contact(models.Model):
+    """A person at the account, placed in its org chart."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    department = models.CharField(_("department"), max_length=120, blank=True)
+    level = models.CharField(
+        _("level"), max_length=16, choices=ContactLevel.choices, default=ContactLevel.EXECUTION
+    )
+    buying_role = models.CharField(
+        _("buying role"), max_length=20, choices=BuyingRole.choices, blank=True
+    )
+    attitude = models.CharField(
+        _("attitude to us"), max_length=16, choices=Attitude.choices, default=Attitude.NEUTRAL
+    )
+    strength = models.PositiveSmallIntegerField(
+        _("relationship strength"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 = we barely know them, 5 = a trusted relationship."),
+    )
+    reports_to = models.ForeignKey(
+        "self",
+        verbose_name=_("reports to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    wechat = models.CharField(_("WeChat"), max_length=64, blank=True)
+    has_left = models.BooleanField(_("has left the company"), default=False)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    external_id = models.CharField(  # noqa: DJ001 - NULL, not "", so uniqueness skips blanks
+        _("external id"), max_length=64, null=True, blank=True
+    )
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["account", "name"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(strength__gte=1) & Q(strength__lte=5), name="contact_strength_1_5"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="contact_external_id_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:contact-detail", args=[self.pk])
+
+    @property
+    def is_key(self):
+        return self.level in (ContactLevel.EXECUTIVE, ContactLevel.DECISION)
+
+
+class VisitQuerySet(ScopedQuerySet):
+    account_path = "account"
+
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def open_follow_ups(self):
+        return self.active().filter(next_visit_on__isnull=False, follow_up_closed_at__isnull=True)
+
+
+class Visit(models.Model):
+    """Any logged contact with the account: a visit, call, meeting, message."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="visits"
+    )
+    kind = models.CharField(
+        _("type"), max_length=20, choices=VisitKind.choices, default=VisitKind.ONSITE
+    )
+    occurred_at = models.DateTimeField(_("when"))
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        on_delete=models.PROTECT,
+        related_name="logged_visits",
+    )
+    contacts = models.ManyToManyField(
+        Contact, verbose_name=_("contacts met"), related_name="visits", blank=True
+    )
+    colleagues = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("colleagues who joined"),
+        related_name="joined_visits",
+        blank=True,
+    )
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"))
+    outcome = models.TextField(_("outcome"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    next_visit_on = models.DateField(_("planned revisit"), null=True, blank=True)
+    next_visit_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revisit by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+    )
+    follow_up_closed_at = models.DateTimeField(_("revisit done at"), null=True, blank=True)
+    sentiment = models.CharField(
+        _("customer sentiment"), max_length=16, choices=Sentiment.choices, blank=True
+    )
+    client_key = models.UUIDField(
+        _("submission key"),
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Sent by the form so a resubmission does not log the visit twice."),
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )  # fmt: skip
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )  # fmt: skip
+    location_accuracy = models.FloatField(
+        _("location accuracy (m)"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["account", "-occurred_at"]),
+            models.Index(fields=["logged_by", "-occurred_at"]),
+            models.Index(
+                fields=["next_visit_owner", "next_visit_on"],
+                condition=Q(next_visit_on__isnull=False, follow_up_closed_at__isnull=True),
+                name="visit_open_follow_up",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.account} · {self.occurred_at:%Y-%m-%d}"
+
+    def get_absolute_url(self):
+        return reverse("accounts:visit-detail", args=[self.pk])
+
+    @property
+    def is_checked_in(self):
+        return self.latitude is not None and self.longitude is not None
+
+
+class VisitCommentQuerySet(ScopedQuerySet):
+    account_path = "visit__account"
+
+
+class VisitComment(models.Model):
+    """A supervisor's review note on a visit."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="visit_comments",
+    )
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = VisitCommentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit comment")
+        verbose_name_plural = _("visit comments")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.body[:60]
+
+
+class HandoverQuerySet(ScopedQuerySet):
+    account_path = "account"
+
+
+class AccountHandover(models.Model):
+    """An account moving from one KAM to another (客户交接)."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="handovers"
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        related_name="handovers_out",
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to"),
+        on_delete=models.PROTECT,
+        related_name="handovers_in",
+    )
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("performed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    follow_ups_moved = models.PositiveIntegerField(_("revisits moved"), default=0)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    objects = HandoverQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.account}: {self.from_user} → {self.to_user}"

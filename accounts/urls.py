@@ -1,10 +1,6 @@
-from django.urls import path
-
-from accounts import views
+from accounts.views import accounts, contacts, visits
 
 app_name = "accounts"
 
-urlpatterns = [
-    path("", views.AccountListView.as_view(), name="list"),
-    path("<int:pk>/", views.AccountDetailView.as_view(), name="detail"),
-]
+# Each views module owns its routes: accounts/, accounts/contacts/, accounts/visits/.
+urlpatterns = [*accounts.urlpatterns, *contacts.urlpatterns, *visits.urlpatterns]

@@ -3,15 +3,16 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api.views import AccountViewSet
-from kam.api.views import TeamViewSet, TokenCreateView, UserViewSet
+from accounts.api import routes as account_routes
+from kam.api.views import NotificationViewSet, TeamViewSet, TokenCreateView, UserViewSet
 
 app_name = "api"
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
-router.register("accounts", AccountViewSet, basename="account")
+router.register("notifications", NotificationViewSet, basename="notification")
+account_routes.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenCreateView.as_view(), name="auth-token"),

@@ -13,3 +13,10 @@ class Action(models.TextChoices):
     VIEW = "view", _("view")
     CHANGE = "change", _("change")
     DELETE = "delete", _("delete")
+
+
+class NotificationKind(models.TextChoices):
+    VISIT_COMMENTED = "visit_commented", _("Visit reviewed")
+    KEY_CONTACT_LEFT = "key_contact_left", _("Key contact left")
+    ACCOUNT_RECEIVED = "account_received", _("Account handed over to you")
+    ACCOUNT_HANDED_OVER = "account_handed_over", _("Account handed over")

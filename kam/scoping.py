@@ -103,7 +103,16 @@ def _restrict_teams(qs, user, action):
     return qs.filter(pk__in=mine)
 
 
-_SPECIAL_RULES = {"user": _restrict_users, "team": _restrict_teams}
+def _restrict_notifications(qs, user, action):
+    # Notifications are personal: everyone, admins included, sees only their own.
+    return qs.filter(recipient=user)
+
+
+_SPECIAL_RULES = {
+    "user": _restrict_users,
+    "team": _restrict_teams,
+    "notification": _restrict_notifications,
+}
 
 
 def restrict(qs, user, action=VIEW):

@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("accounts/", include("accounts.urls")),
     path("teams/", include("kam.team_urls")),
+    path("notifications/", include("kam.notification_urls")),
     path("api/v1/", include("kam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

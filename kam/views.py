@@ -67,11 +67,11 @@ class ScopedViewMixin(LoginRequiredMixin):
         if ordering:
             queryset = queryset.order_by(*ordering)
         if self.filterset_class is not None and isinstance(self, ListView):
+            # Always bound: defaults (e.g. archived rows hidden) apply to a bare URL too.
             self.filterset = self.filterset_class(
-                self.request.GET or None, queryset=queryset, request=self.request
+                self.request.GET, queryset=queryset, request=self.request
             )
-            if self.filterset.is_bound and self.filterset.is_valid():
-                queryset = self.filterset.qs
+            queryset = self.filterset.qs if self.filterset.is_valid() else queryset.none()
         return queryset
 
     def get_object(self, queryset=None):
@@ -126,6 +126,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context["account_count"] = accounts.count()
         context["teams"] = user.teams.all() if user.is_authenticated else []
         context["led_teams"] = user.led_teams.all()
+        from kam.models import Notification
+
+        context["notifications"] = Notification.objects.visible_to(user).unread()[:5]
         return context
 
 

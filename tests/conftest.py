@@ -17,7 +17,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.choices import AccountTeamRole
-from kam.choices import Role
+from kam.choices import NotificationKind, Role
+from kam.models import Notification
 from tests.factories import (
     AccountFactory,
     AccountTeamMemberFactory,
@@ -59,11 +60,16 @@ VISIBLE_USERS = {
 }
 
 
+# Notifications are personal: each role sees exactly its own.
+VISIBLE_NOTIFICATIONS = {role: {f"/n/{role}"} for role in ROLES}
+
+
 @dataclass
 class World:
     users: dict = field(default_factory=dict)
     accounts: dict = field(default_factory=dict)
     teams: dict = field(default_factory=dict)
+    notifications: dict = field(default_factory=dict)
 
     def user(self, name):
         return self.users[name]
@@ -89,6 +95,10 @@ def build_world():
     AccountTeamMemberFactory(
         account=world.accounts["globex"], user=world.users["kam_a"], role=AccountTeamRole.TECHNICAL
     )
+    for role in ROLES:
+        world.notifications[f"/n/{role}"] = Notification.objects.create(
+            recipient=world.users[role], kind=NotificationKind.ACCOUNT_RECEIVED, url=f"/n/{role}"
+        )
     return world
 
 

@@ -1,8 +1,9 @@
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from accounts.choices import AccountTeamRole
-from accounts.models import Account, AccountTeamMember
+from accounts.choices import AccountTeamRole, Attitude, ContactLevel, VisitKind
+from accounts.models import Account, AccountTeamMember, Contact, Visit
 from kam.choices import Role
 from kam.models import Team, TeamMembership, User
 
@@ -59,3 +60,26 @@ class AccountTeamMemberFactory(DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     user = factory.SubFactory(UserFactory)
     role = AccountTeamRole.SUPPORT
+
+
+class ContactFactory(DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Faker("name")
+    title = "Purchasing manager"
+    level = ContactLevel.DECISION
+    attitude = Attitude.NEUTRAL
+    strength = 3
+
+
+class VisitFactory(DjangoModelFactory):
+    class Meta:
+        model = Visit
+
+    account = factory.SubFactory(AccountFactory)
+    logged_by = factory.LazyAttribute(lambda visit: visit.account.owner)
+    kind = VisitKind.ONSITE
+    occurred_at = factory.LazyFunction(timezone.now)
+    summary = factory.Faker("sentence")

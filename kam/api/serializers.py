@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from kam.api.fields import ScopedPrimaryKeyRelatedField
 from kam.choices import Role
-from kam.models import Team, User
+from kam.models import Notification, Team, User
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -60,3 +60,12 @@ class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
     expiry = serializers.DateTimeField(allow_null=True)
     user = UserSerializer()
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    message = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "message", "account", "params", "url", "created_at", "read_at"]
+        read_only_fields = fields

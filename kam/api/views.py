@@ -1,10 +1,12 @@
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
@@ -12,14 +14,15 @@ from rest_framework.views import APIView
 from kam import services
 from kam.api.permissions import AdminWritePermission
 from kam.api.serializers import (
+    NotificationSerializer,
     TeamSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
     UserSerializer,
 )
-from kam.api.viewsets import ScopedModelViewSet
+from kam.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from kam.filtersets import TeamFilterSet, UserFilterSet
-from kam.models import Team, TeamMembership, User
+from kam.models import Notification, Team, TeamMembership, User
 
 
 class TokenThrottle(AnonRateThrottle):
@@ -89,3 +92,34 @@ class TeamViewSet(ScopedModelViewSet):
         serializer.instance = services.team_update(
             actor=self.request.user, team=serializer.instance, **serializer.validated_data
         )
+
+
+class NotificationViewSet(ScopedReadOnlyViewSet):
+    """The signed-in user's notifications; `POST .../read/` marks them read."""
+
+    queryset = Notification.objects.all()
+    serializer_class = NotificationSerializer
+    permission_classes = [IsAuthenticated]  # executives mark their own notifications read too
+    filterset_fields = ["kind"]
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at"]
+
+    def check_object_permissions(self, request, obj):
+        if request.method == "POST":  # marking one's own notification read is not a "change"
+            return
+        super().check_object_permissions(request, obj)
+
+    @extend_schema(request=None, responses={200: NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = self.get_object()
+        if notification.read_at is None:
+            notification.read_at = timezone.now()
+            notification.save(update_fields=["read_at"])
+        return Response(self.get_serializer(notification).data)
+
+    @extend_schema(request=None, responses={200: None})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        count = self.get_queryset().unread().update(read_at=timezone.now())
+        return Response({"marked_read": count})

@@ -10,12 +10,18 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import ROLES, VISIBLE_ACCOUNTS, VISIBLE_TEAMS, VISIBLE_USERS
+from tests.conftest import (
+    ROLES,
+    VISIBLE_ACCOUNTS,
+    VISIBLE_NOTIFICATIONS,
+    VISIBLE_TEAMS,
+    VISIBLE_USERS,
+)
 
 
 @dataclass(frozen=True)
 class Url:
-    kind: str  # public | page | list | detail | api-list | api-detail | api-page | admin
+    kind: str  # public | page | list | detail | post | api-list | api-detail | api-page | api-post
     scope: str = ""  # account | team | user, for lists and details
 
 
@@ -23,6 +29,7 @@ SCOPES = {
     "account": (VISIBLE_ACCOUNTS, "accounts", "name"),
     "team": (VISIBLE_TEAMS, "teams", "name"),
     "user": (VISIBLE_USERS, "users", "username"),
+    "notification": (VISIBLE_NOTIFICATIONS, "notifications", "url"),
 }
 
 URLS = {
@@ -47,6 +54,13 @@ URLS = {
     "api:team-detail": Url("api-detail", "team"),
     "api:user-list": Url("api-list", "user"),
     "api:user-detail": Url("api-detail", "user"),
+    "kam:notifications": Url("page"),
+    "kam:notifications-read-all": Url("post"),
+    "kam:notification-read": Url("post", "notification"),
+    "api:notification-list": Url("api-list", "notification"),
+    "api:notification-detail": Url("api-detail", "notification"),
+    "api:notification-read": Url("api-post", "notification"),
+    "api:notification-read-all": Url("api-post"),
 }
 
 
@@ -81,7 +95,7 @@ def test_every_url_is_classified():
 
 
 def _url_for(world, name, spec, target=None):
-    if spec.kind in ("detail", "api-detail"):
+    if spec.kind in ("detail", "api-detail") or (spec.kind.endswith("post") and spec.scope):
         _, attribute, _ = SCOPES[spec.scope]
         objects = getattr(world, attribute)
         obj = objects[target] if target else next(iter(objects.values()))
@@ -95,7 +109,8 @@ PROTECTED = sorted(name for name, spec in URLS.items() if spec.kind != "public")
 @pytest.mark.parametrize("name", PROTECTED)
 def test_anonymous_is_refused(client, world, name):
     spec = URLS[name]
-    response = client.get(_url_for(world, name, spec))
+    url = _url_for(world, name, spec)
+    response = client.post(url) if spec.kind.endswith("post") else client.get(url)
     if spec.kind.startswith("api") or name == "schema":
         assert response.status_code == 401
         assert response["Content-Type"].startswith("application/problem+json")
@@ -161,6 +176,7 @@ WRITE_EXPECTATIONS = {
     "team": lambda role, visible: 200 if role == "ops" else 403,
     "user": lambda role, visible: 200 if role == "ops" else 403,
     "account": lambda role, visible: 403 if role == "exec" else 405,
+    "notification": lambda role, visible: 405,  # read-only; marking read is its own action
 }
 
 
@@ -197,3 +213,16 @@ def test_admin_site_is_for_ops_only(client, world, role):
         else:
             assert response.status_code == 302, name
             assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_marking_read_touches_only_ones_own_notifications(client, world, role):
+    from kam.models import Notification
+
+    client.force_login(world.user(role))
+    for url, notification in world.notifications.items():
+        response = client.post(reverse("api:notification-read", args=[notification.pk]))
+        assert response.status_code == (200 if url == f"/n/{role}" else 404)
+        client.post(reverse("kam:notification-read", args=[notification.pk]))
+    unread = set(Notification.objects.unread().values_list("url", flat=True))
+    assert unread == {f"/n/{other}" for other in ROLES if other != role}

@@ -1,0 +1,124 @@
+"""Reads that combine several models: the account timeline and relationship map.
+
+Each runs a fixed number of queries whatever the number of rows.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Attitude, ContactLevel
+from accounts.models import Account, AccountHandover, Contact, Visit, VisitComment
+
+COVERAGE_WINDOW_DAYS = 90
+
+
+@dataclass
+class TimelineEvent:
+    when: datetime
+    kind: str  # visit | handover | contact_left | created
+    obj: object = None
+    title: str = ""
+
+
+def account_timeline(*, account: Account, limit: int = 100) -> list[TimelineEvent]:
+    """Everything that happened to an account, newest first."""
+    visits = (
+        Visit.objects.active()
+        .filter(account=account)
+        .select_related("logged_by", "next_visit_owner")
+        .prefetch_related(
+            "contacts",
+            "colleagues",
+            Prefetch("comments", queryset=VisitComment.objects.select_related("author")),
+        )
+        .order_by("-occurred_at")[:limit]
+    )
+    events = [TimelineEvent(visit.occurred_at, "visit", visit) for visit in visits]
+    handovers = AccountHandover.objects.filter(account=account).select_related(
+        "from_user", "to_user", "performed_by"
+    )
+    events += [TimelineEvent(handover.created_at, "handover", handover) for handover in handovers]
+    departed = Contact.objects.filter(account=account, has_left=True, left_on__isnull=False)
+    tz = timezone.get_current_timezone()
+    for contact in departed:
+        when = datetime.combine(contact.left_on, datetime.min.time(), tzinfo=tz)
+        events.append(TimelineEvent(when, "contact_left", contact))
+    events.append(TimelineEvent(account.created_at, "created", account))
+    events.sort(key=lambda event: event.when, reverse=True)
+    return events[:limit]
+
+
+@dataclass
+class OrgNode:
+    contact: Contact
+    children: list = field(default_factory=list)
+    depth: int = 0
+
+
+@dataclass
+class Coverage:
+    levels: list  # (level, label, total, met recently)
+    has_executive_supporter: bool
+    not_met_recently: list  # current key contacts not met within the window
+    departed_key_contacts: list  # executive/decision contacts who left: gaps in the map
+    window_days: int = COVERAGE_WINDOW_DAYS
+
+
+@dataclass
+class RelationshipMap:
+    roots: list
+    coverage: Coverage
+    contacts: list
+
+
+def relationship_map(*, account: Account) -> RelationshipMap:
+    """The org chart (from reports-to) and how well we cover it: one query."""
+    contacts = list(
+        Contact.objects.active()
+        .filter(account=account)
+        .with_last_contacted()
+        .order_by("level", "name")
+    )
+    by_id = {contact.pk: OrgNode(contact) for contact in contacts}
+    level_order = {ContactLevel.EXECUTIVE: 0, ContactLevel.DECISION: 1, ContactLevel.EXECUTION: 2}
+    roots = []
+    for node in by_id.values():
+        boss = by_id.get(node.contact.reports_to_id)
+        (boss.children if boss else roots).append(node)
+
+    def sort_and_depth(nodes, depth):
+        nodes.sort(key=lambda node: (level_order.get(node.contact.level, 9), node.contact.name))
+        for node in nodes:
+            node.depth = depth
+            sort_and_depth(node.children, depth + 1)
+
+    sort_and_depth(roots, 0)
+
+    since = timezone.now() - timedelta(days=COVERAGE_WINDOW_DAYS)
+    current = [contact for contact in contacts if not contact.has_left]
+
+    def met(contact):
+        return contact.last_contacted_at is not None and contact.last_contacted_at >= since
+
+    levels = []
+    for level, label in ContactLevel.choices:
+        at_level = [contact for contact in current if contact.level == level]
+        levels.append((level, label, len(at_level), sum(1 for c in at_level if met(c))))
+    coverage = Coverage(
+        levels=levels,
+        has_executive_supporter=any(
+            contact.level == ContactLevel.EXECUTIVE and contact.attitude == Attitude.SUPPORTER
+            for contact in current
+        ),
+        not_met_recently=[c for c in current if c.is_key and not met(c)],
+        departed_key_contacts=[c for c in contacts if c.has_left and c.is_key],
+    )
+    return RelationshipMap(roots=roots, coverage=coverage, contacts=contacts)
+
+
+def coverage_label(level):
+    return dict(ContactLevel.choices).get(level, _("Unknown"))

@@ -1,0 +1,49 @@
+"""In-app notifications: how they are created and how their text reads."""
+
+from django.utils.translation import gettext as _
+
+from kam.choices import NotificationKind
+
+
+def render_message(notification) -> str:
+    params = {key: value for key, value in notification.params.items() if isinstance(key, str)}
+    params.setdefault("account", "")
+    templates = {
+        NotificationKind.VISIT_COMMENTED: _(
+            "%(author)s commented on your visit to %(account)s: %(excerpt)s"
+        ),
+        NotificationKind.KEY_CONTACT_LEFT: _(
+            "%(contact)s, a key contact, has left %(account)s: the relationship map has a gap."
+        ),
+        NotificationKind.ACCOUNT_RECEIVED: _("%(account)s was handed over to you by %(by)s."),
+        NotificationKind.ACCOUNT_HANDED_OVER: _("%(account)s was handed over to %(to)s by %(by)s."),
+    }
+    template = templates.get(notification.kind)
+    if template is None:
+        return notification.get_kind_display()
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):
+        return notification.get_kind_display()
+
+
+def notify(*, recipients, kind, about=None, url="", **params):
+    """Create one notification per distinct recipient; ``about`` is the account it
+    concerns, ``params`` fill the message. Returns the notifications."""
+    from kam.models import Notification
+
+    seen = set()
+    rows = []
+    for user in recipients:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        rows.append(Notification(recipient=user, kind=kind, account=about, url=url, params=params))
+    return Notification.objects.bulk_create(rows)
+
+
+def supervisors_of(user):
+    """The supervisors of the teams ``user`` belongs to."""
+    from kam.models import User
+
+    return list(User.objects.filter(led_teams__memberships__user=user).distinct())
