@@ -87,6 +87,15 @@ class ScopedViewMixin(LoginRequiredMixin):
         return context
 
 
+class WriteRoleRequiredMixin:
+    """For pages that create or change things: executives read only (403)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.is_read_only:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
 class HtmxPartialMixin:
     """An htmx request (not boosted) gets the named partial of the page's template."""
 
