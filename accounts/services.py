@@ -95,6 +95,12 @@ def _check_owner(actor: User, owner: User | None) -> None:
         raise ValidationError({"owner": _("Choose an owner from your teams.")})
 
 
+def _check_credit_code(account: Account) -> None:
+    code = (account.credit_code or "").strip().upper()
+    if code and Account.objects.exclude(pk=account.pk).filter(credit_code=code).exists():
+        raise ValidationError({"credit_code": _("Another account already has this credit code.")})
+
+
 @transaction.atomic
 def account_create(*, actor: User, team=(), **fields) -> Account:
     _refuse_read_only(actor)
@@ -103,6 +109,7 @@ def account_create(*, actor: User, team=(), **fields) -> Account:
     account = Account(created_by=actor, **data)
     _check_owner(actor, account.owner)
     _check_parent(actor, account, account.parent)
+    _check_credit_code(account)
     _save(account, unique_message={"external_id": _("Another account has this external id.")})
     account_team_set(actor=actor, account=account, members=team)
     ensure_visible(actor, account, CHANGE)  # the new account must be the actor's to change
@@ -125,6 +132,7 @@ def account_update(*, actor: User, account: Account, team=None, **fields) -> Acc
             )
         _check_owner(actor, account.owner)
     _check_parent(actor, account, account.parent)
+    _check_credit_code(account)
     _save(account, unique_message={"external_id": _("Another account has this external id.")})
     if team is not None:
         account_team_set(actor=actor, account=account, members=team)

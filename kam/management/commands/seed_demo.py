@@ -4,12 +4,27 @@ Idempotent: a second run finds the demo users and changes nothing.
 """
 
 import random
+from datetime import timedelta
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.choices import AccountTeamRole
-from accounts.models import Account, AccountTeamMember
+from accounts.choices import (
+    AccountStatus,
+    AccountTeamRole,
+    Attitude,
+    BuyingRole,
+    ContactLevel,
+    CreditRating,
+    Industry,
+    Region,
+    Sentiment,
+    VisitKind,
+)
+from accounts.models import Account, AccountTeamMember, Contact, Visit
+from accounts.validators import CREDIT_CODE_CHARSET, credit_code_check_char
 from kam import services
 from kam.choices import Role
 from kam.demo import DEMO_PASSWORD
@@ -92,6 +107,189 @@ NAMES = {
 
 TEAMS = {"sup.east": ["kam.li", "kam.wang", "kam.zhao"], "sup.south": ["kam.chen", "kam.liu"]}
 
+PEOPLE = {
+    "en": {
+        "surnames": [
+            "Zhang",
+            "Wang",
+            "Li",
+            "Zhao",
+            "Chen",
+            "Liu",
+            "Yang",
+            "Huang",
+            "Zhou",
+            "Wu",
+            "Xu",
+            "Sun",
+            "Ma",
+            "Zhu",
+            "Hu",
+            "Guo",
+            "He",
+            "Lin",
+            "Gao",
+            "Luo",
+        ],
+        "given": [
+            "Wei",
+            "Fang",
+            "Min",
+            "Jing",
+            "Lei",
+            "Jun",
+            "Yan",
+            "Tao",
+            "Ming",
+            "Hui",
+            "Qiang",
+            "Li",
+            "Xin",
+            "Bo",
+            "Ning",
+            "Yu",
+            "Hao",
+            "Lin",
+            "Kai",
+            "Dan",
+        ],
+        "titles": {
+            "executive": ["Chairman", "CEO", "General Manager", "CFO"],
+            "decision": [
+                "Procurement Director",
+                "Technical Director",
+                "Plant Manager",
+                "Supply Chain Director",
+                "Quality Director",
+            ],
+            "execution": [
+                "Purchasing Manager",
+                "Buyer",
+                "Process Engineer",
+                "Quality Engineer",
+                "Warehouse Supervisor",
+                "Project Manager",
+            ],
+        },
+        "departments": {
+            "executive": "Management",
+            "decision": "Operations",
+            "execution": "Procurement",
+        },
+        "visits": [
+            (
+                "Quarterly business review",
+                "Reviewed delivery and quality for the quarter; "
+                "customer asked for faster lead times on spare parts.",
+            ),
+            (
+                "New product line introduction",
+                "Presented the new product line; engineering "
+                "wants samples for a trial run next month.",
+            ),
+            (
+                "Price negotiation",
+                "Discussed the annual price adjustment; they expect a volume "
+                "rebate above 5 million.",
+            ),
+            (
+                "Complaint follow-up",
+                "Followed up on the late delivery; agreed a corrective plan with logistics.",
+            ),
+            (
+                "Relationship dinner",
+                "Dinner with the management team; good atmosphere, they "
+                "mentioned a new plant being planned.",
+            ),
+            (
+                "Technical workshop",
+                "Joint workshop with their engineers on process "
+                "optimisation; two improvement ideas to cost.",
+            ),
+            (
+                "Contract renewal",
+                "Walked through the renewal terms; legal review on their "
+                "side expected in two weeks.",
+            ),
+        ],
+    },
+    "zh": {
+        "surnames": [
+            "张",
+            "王",
+            "李",
+            "赵",
+            "陈",
+            "刘",
+            "杨",
+            "黄",
+            "周",
+            "吴",
+            "徐",
+            "孙",
+            "马",
+            "朱",
+            "胡",
+            "郭",
+            "何",
+            "林",
+            "高",
+            "罗",
+        ],
+        "given": [
+            "伟",
+            "芳",
+            "敏",
+            "静",
+            "磊",
+            "军",
+            "燕",
+            "涛",
+            "明",
+            "慧",
+            "强",
+            "丽",
+            "鑫",
+            "波",
+            "宁",
+            "宇",
+            "浩",
+            "琳",
+            "凯",
+            "丹",
+        ],
+        "titles": {
+            "executive": ["董事长", "总经理", "副总经理", "财务总监"],
+            "decision": ["采购总监", "技术总监", "厂长", "供应链总监", "质量总监"],
+            "execution": [
+                "采购经理",
+                "采购专员",
+                "工艺工程师",
+                "质量工程师",
+                "仓储主管",
+                "项目经理",
+            ],
+        },
+        "departments": {"executive": "总经办", "decision": "运营中心", "execution": "采购部"},
+        "visits": [
+            ("季度业务回顾", "回顾本季度交付与质量情况；客户希望缩短备件交期。"),
+            ("新产品线推介", "介绍新产品线；对方技术部希望下月拿样试产。"),
+            ("年度价格谈判", "沟通年度调价；对方期望采购额超过 500 万后给予返利。"),
+            ("投诉跟进", "跟进延迟交货问题；与物流部门商定整改方案。"),
+            ("高层商务宴请", "与对方管理层共进晚餐，气氛良好，对方提到正在筹建新工厂。"),
+            ("技术交流会", "与对方工程师联合研讨工艺优化，形成两项改进建议待核算成本。"),
+            ("合同续签沟通", "逐条沟通续约条款；对方法务预计两周内完成审核。"),
+        ],
+    },
+}
+
+
+def credit_code(rng) -> str:
+    """A well-formed unified social credit code (valid check digit)."""
+    body = "91" + "".join(rng.choice("0123456789") for _ in range(6))
+    body += "".join(rng.choice(CREDIT_CODE_CHARSET[:10] + "ABCDEFGH") for _ in range(9))
+    return body + credit_code_check_char(body)
+
 
 class Command(BaseCommand):
     help = "Load demo teams, users and key accounts (safe to run twice)."
@@ -134,25 +332,161 @@ class Command(BaseCommand):
                 members=team_members,
             )
 
+        accounts = self._accounts(names, kams, rng)
+        contacts = self._org_charts(accounts, lang, rng)
+        visits = self._visits(accounts, contacts, kams, rng)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data loaded: {User.objects.count()} users, {len(accounts)} accounts, "
+                f"{len(contacts)} contacts, {visits} visits."
+            )
+        )
+
+    def _accounts(self, names, kams, rng):
         companies = list(names["companies"])
         rng.shuffle(companies)
+        today = timezone.localdate()
+        statuses = [AccountStatus.ACTIVE] * 6 + [AccountStatus.AT_RISK, AccountStatus.PROSPECT]
         accounts = Account.objects.bulk_create(
             [
-                Account(name=company, owner=kams[index % len(kams)])
+                Account(
+                    name=company,
+                    legal_name=company + (" Co., Ltd." if company.isascii() else "有限公司"),
+                    credit_code=credit_code(rng),
+                    external_id=f"ERP-{10001 + index}",
+                    owner=kams[index % len(kams)],
+                    industry=rng.choice(Industry.values[:-1]),
+                    region=rng.choice(Region.values[:4]),
+                    status=rng.choice(statuses),
+                    is_industry_leader=index % 4 == 0,
+                    is_reference_customer=index % 5 == 1,
+                    has_channel_value=index % 7 == 2,
+                    cooperation_since=today - timedelta(days=365 * rng.randint(1, 12)),
+                    credit_rating=rng.choice(CreditRating.values[:5]),
+                    credit_limit=Decimal(rng.randrange(1, 50)) * 1_000_000,
+                    estimated_wallet=Decimal(rng.randrange(5, 300)) * 1_000_000,
+                    tags=rng.sample(["steel", "export", "ISO9001", "key-project", "SOE"], 2),
+                )
                 for index, company in enumerate(companies)
             ]
         )
-        helpers = [
-            AccountTeamMember(
-                account=account,
-                user=rng.choice([kam for kam in kams if kam != account.owner]),
-                role=rng.choice(AccountTeamRole.values),
-            )
-            for account in accounts[::3]
-        ]
-        AccountTeamMember.objects.bulk_create(helpers)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo data loaded: {User.objects.count()} users, {len(accounts)} accounts."
-            )
+        # A group: the first account of the first KAM heads two subsidiaries of the same owner.
+        first_owner = accounts[0].owner
+        same_owner = [account for account in accounts if account.owner == first_owner]
+        for child in same_owner[1:3]:
+            child.parent = same_owner[0]
+        Account.objects.bulk_update(same_owner[1:3], ["parent"])
+        AccountTeamMember.objects.bulk_create(
+            [
+                AccountTeamMember(
+                    account=account,
+                    user=rng.choice([kam for kam in kams if kam != account.owner]),
+                    role=rng.choice(AccountTeamRole.values),
+                )
+                for account in accounts[::3]
+            ]
         )
+        return accounts
+
+    def _org_charts(self, accounts, lang, rng):
+        people = PEOPLE[lang]
+        used = set()
+
+        def person_name():
+            while True:
+                surname, given = rng.choice(people["surnames"]), rng.choice(people["given"])
+                name = surname + given if lang == "zh" else f"{given} {surname}"
+                if name not in used:
+                    used.add(name)
+                    return name
+
+        shape = [
+            (ContactLevel.EXECUTIVE, None),
+            (ContactLevel.DECISION, 0),
+            (ContactLevel.DECISION, 0),
+            (ContactLevel.EXECUTION, 1),
+            (ContactLevel.EXECUTION, 1),
+            (ContactLevel.EXECUTION, 2),
+        ]
+        charts = []
+        for account in accounts:
+            used.clear()
+            chart = []
+            for level, _boss in shape[: rng.randint(4, 6)]:
+                chart.append(
+                    Contact(
+                        account=account,
+                        name=person_name(),
+                        title=rng.choice(people["titles"][level]),
+                        department=people["departments"][level],
+                        level=level,
+                        buying_role={
+                            ContactLevel.EXECUTIVE: BuyingRole.DECISION_MAKER,
+                            ContactLevel.DECISION: rng.choice(
+                                [BuyingRole.INFLUENCER, BuyingRole.CHAMPION, BuyingRole.BLOCKER]
+                            ),
+                            ContactLevel.EXECUTION: rng.choice(
+                                [BuyingRole.USER, BuyingRole.GATEKEEPER]
+                            ),
+                        }[level],
+                        attitude=rng.choice(
+                            [
+                                Attitude.SUPPORTER,
+                                Attitude.SUPPORTER,
+                                Attitude.NEUTRAL,
+                                Attitude.OPPONENT,
+                            ]
+                        ),
+                        strength=rng.randint(1, 5),
+                        phone=f"138{rng.randrange(10**8):08d}",
+                        email=f"contact{rng.randrange(10**6)}@example.com",
+                    )
+                )
+            charts.append(chart)
+        Contact.objects.bulk_create([contact for chart in charts for contact in chart])
+        bosses = []
+        for chart in charts:
+            for contact, (_level, boss) in zip(chart, shape, strict=False):
+                if boss is not None:
+                    contact.reports_to = chart[boss]
+                    bosses.append(contact)
+        Contact.objects.bulk_update(bosses, ["reports_to"])
+        self._charts = {chart[0].account_id: chart for chart in charts}
+        return [contact for chart in charts for contact in chart]
+
+    def _visits(self, accounts, contacts, kams, rng):
+        people = PEOPLE["zh" if not accounts[0].name.isascii() else "en"]
+        now = timezone.now()
+        rows, links = [], []
+        for account in accounts:
+            chart = self._charts[account.pk]
+            when = now - timedelta(days=365)
+            while True:
+                when += timedelta(days=rng.randint(7, 40), hours=rng.randint(0, 8))
+                if when > now:
+                    break
+                purpose, summary = rng.choice(people["visits"])
+                visit = Visit(
+                    account=account,
+                    kind=rng.choice(VisitKind.values),
+                    occurred_at=when,
+                    logged_by=account.owner,
+                    purpose=purpose,
+                    summary=summary,
+                    sentiment=rng.choice(Sentiment.values),
+                )
+                rows.append(visit)
+                links.append(rng.sample(chart, k=min(len(chart), rng.randint(1, 3))))
+            last = rows[-1]
+            last.next_visit_on = timezone.localdate() + timedelta(days=rng.randint(-10, 20))
+            last.next_visit_owner = account.owner
+        Visit.objects.bulk_create(rows)
+        through = Visit.contacts.through
+        through.objects.bulk_create(
+            [
+                through(visit_id=visit.pk, contact_id=contact.pk)
+                for visit, met in zip(rows, links, strict=True)
+                for contact in met
+            ]
+        )
+        return len(rows)
