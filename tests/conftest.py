@@ -8,6 +8,7 @@ tests can assert exactly what each role sees without asking the code under test:
     acme      owned by kam_a
     globex    owned by kam_b, kam_a on its account team (technical)
     initech   owned by kam_c
+    ``world_records`` adds one contact "contact-<account>" and one visit "visit-<account>"
     exec (executive) and ops (admin) see all three.
 """
 
@@ -22,9 +23,11 @@ from kam.models import Notification
 from tests.factories import (
     AccountFactory,
     AccountTeamMemberFactory,
+    ContactFactory,
     TeamFactory,
     TeamMembershipFactory,
     UserFactory,
+    VisitFactory,
 )
 
 ROLES = ["kam_a", "kam_b", "kam_c", "sup_east", "sup_south", "exec", "ops"]
@@ -60,6 +63,14 @@ VISIBLE_USERS = {
 }
 
 
+# Contacts and visits hang off accounts: each account has one of each, named after it.
+VISIBLE_CONTACTS = {
+    role: {f"contact-{name}" for name in names} for role, names in VISIBLE_ACCOUNTS.items()
+}
+VISIBLE_VISITS = {
+    role: {f"visit-{name}" for name in names} for role, names in VISIBLE_ACCOUNTS.items()
+}
+
 # Notifications are personal: each role sees exactly its own.
 VISIBLE_NOTIFICATIONS = {role: {f"/n/{role}"} for role in ROLES}
 
@@ -70,6 +81,8 @@ class World:
     accounts: dict = field(default_factory=dict)
     teams: dict = field(default_factory=dict)
     notifications: dict = field(default_factory=dict)
+    contacts: dict = field(default_factory=dict)
+    visits: dict = field(default_factory=dict)
 
     def user(self, name):
         return self.users[name]
@@ -105,6 +118,18 @@ def build_world():
 @pytest.fixture
 def world(db):
     return build_world()
+
+
+@pytest.fixture
+def world_records(world):
+    """The world plus one contact and one visit on each account."""
+    for name, account in world.accounts.items():
+        contact = ContactFactory(account=account, name=f"contact-{name}")
+        world.contacts[contact.name] = contact
+        visit = VisitFactory(account=account, summary=f"visit-{name}")
+        visit.contacts.set([contact])
+        world.visits[visit.summary] = visit
+    return world
 
 
 @pytest.fixture(autouse=True)
