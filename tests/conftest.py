@@ -120,9 +120,8 @@ def world(db):
     return build_world()
 
 
-@pytest.fixture
-def world_records(world):
-    """The world plus one contact and one visit on each account."""
+def add_records(world):
+    """One contact "contact-<account>" and one visit "visit-<account>" on each account."""
     for name, account in world.accounts.items():
         contact = ContactFactory(account=account, name=f"contact-{name}")
         world.contacts[contact.name] = contact
@@ -130,6 +129,11 @@ def world_records(world):
         visit.contacts.set([contact])
         world.visits[visit.summary] = visit
     return world
+
+
+@pytest.fixture
+def world_records(world):
+    return add_records(world)
 
 
 @pytest.fixture(autouse=True)

@@ -1,1 +1,223 @@
-urlpatterns = []
+"""Visit pages: the log form (phone first), the list, the detail and the review comment.
+
+Writes go through accounts.services.visit_log and visit_comment_add.
+"""
+
+import uuid
+
+import django_filters
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+
+from accounts import services
+from accounts.choices import VisitKind
+from accounts.filtersets import VisitFilterSet
+from accounts.forms.contacts import add_service_errors
+from accounts.forms.visits import VisitCommentForm, VisitForm, contact_options, revisit_shortcuts
+from accounts.models import Account, Visit, VisitComment
+from kam.choices import Role
+from kam.scoping import CHANGE, VIEW
+from kam.views import ScopedDetailView, ScopedListView, WriteRoleRequiredMixin
+
+
+def default_tab(user) -> str:
+    """Whose visits the list opens on: a KAM's own, a supervisor's team's, else all."""
+    if user.role == Role.SUPERVISOR:
+        return "team"
+    if user.role == Role.ACCOUNT_MANAGER:
+        return "mine"
+    return "all"
+
+
+class VisitListFilterSet(VisitFilterSet):
+    """The list page's tabs: ``who`` is mine, team or all, and defaults by role."""
+
+    who = django_filters.ChoiceFilter(
+        choices=(*VisitFilterSet.WHO_CHOICES, ("all", gettext_lazy("All I can see"))),
+        method="filter_who",
+        label=gettext_lazy("Whose"),
+    )
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        if not data.get("who") and request is not None:
+            data["who"] = default_tab(request.user)
+        super().__init__(data, queryset, request=request, prefix=prefix)
+
+    def filter_who(self, queryset, name, value):
+        if value == "all":
+            return queryset
+        return super().filter_who(queryset, name, value)
+
+
+class VisitListView(ScopedListView):
+    queryset = Visit.objects.select_related("account", "logged_by").prefetch_related("contacts")
+    filterset_class = VisitListFilterSet
+    template_name = "accounts/visit_list.html"
+    ordering = ["-occurred_at", "-pk"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        tabs = []
+        if not user.is_read_only:
+            tabs.append(("mine", _("My visits")))
+        if user.role == Role.SUPERVISOR:
+            tabs.append(("team", _("Team visits")))
+        tabs.append(("all", _("All I can see")))
+        context.update(
+            tabs=tabs,
+            current_tab=self.filterset.data.get("who"),
+            # Lazy: only the full page renders the filter bar, the htmx partial does not.
+            account_choices=Account.objects.visible_to(user).active().values_list("pk", "name"),
+            kind_choices=VisitKind.choices,
+            follow_up_choices=VisitFilterSet.base_filters["follow_up"].extra["choices"],
+            can_log=not user.is_read_only,
+            today=timezone.localdate(),
+        )
+        return context
+
+
+class VisitCreateView(WriteRoleRequiredMixin, LoginRequiredMixin, FormView):
+    """Log a visit in under 30 seconds on a phone."""
+
+    form_class = VisitForm
+    template_name = "accounts/visit_form.html"
+
+    def get_initial(self):
+        initial = super().get_initial()
+        account_id = self.request.GET.get("account", "")
+        if account_id.isdigit():
+            initial["account"] = int(account_id)  # shown only if the user may log on it
+        # From a contact's page: tick them (only the chosen account's people are shown).
+        contacts = [int(pk) for pk in self.request.GET.getlist("contact") if pk.isdigit()]
+        if contacts:
+            initial["contacts"] = contacts
+        return initial
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        account = form.selected_account()
+        context.update(
+            account=account,
+            contacts=contact_options(self.request.user, account),
+            selected=form.selected_contact_ids(),
+            revisit_shortcuts=revisit_shortcuts(),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            visit, created = services.visit_log(actor=self.request.user, **form.service_data())
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "client_key" in error.error_dict:
+                # The key belongs to someone else's visit: this form needs a fresh one.
+                form.data = form.data.copy()
+                form.data[form.add_prefix("client_key")] = str(uuid.uuid4())
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        if created:
+            messages.success(
+                self.request, _("Visit to %(account)s logged.") % {"account": visit.account.name}
+            )
+        else:
+            messages.info(self.request, _("This visit was already saved: it is not logged twice."))
+        return HttpResponseRedirect(visit.account.get_absolute_url() + "#timeline")
+
+
+class VisitContactOptionsView(WriteRoleRequiredMixin, ScopedDetailView):
+    """htmx: the contact checkboxes of the account chosen on the visit form."""
+
+    queryset = Account.objects.active()
+    object_action = CHANGE
+    context_object_name = "account"
+    template_name = "accounts/_visit_contact_options.html"
+
+    def get(self, request, *args, **kwargs):
+        account_id = request.GET.get("account", "")
+        if not account_id:
+            self.object = None
+            return self.render_to_response(self.get_context_data(contacts=[]))
+        if not account_id.isdigit():
+            raise Http404
+        self.kwargs["pk"] = int(account_id)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        if self.object is not None:
+            kwargs["contacts"] = contact_options(self.request.user, self.object)
+        kwargs.setdefault("selected", set())
+        return super().get_context_data(**kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
+class VisitDetailView(ScopedDetailView):
+    queryset = Visit.objects.select_related(
+        "account", "logged_by", "next_visit_owner"
+    ).prefetch_related(
+        "contacts",
+        "colleagues",
+        Prefetch("comments", queryset=VisitComment.objects.select_related("author")),
+    )
+    template_name = "accounts/visit_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_comment"] = self.request.user.role in (Role.SUPERVISOR, Role.ADMIN)
+        context.setdefault("comment_form", VisitCommentForm())
+        return context
+
+
+class VisitCommentView(WriteRoleRequiredMixin, VisitDetailView):
+    """POST only: a supervisor's review note. The service decides who may write one."""
+
+    http_method_names = ["post"]
+    object_action = VIEW  # visit_comment_add checks the role and answers 403 itself
+
+    def post(self, request, *args, **kwargs):
+        self.object = visit = self.get_object()
+        form = VisitCommentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.visit_comment_add(
+                    actor=request.user, visit=visit, body=form.cleaned_data["body"]
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Comment added; %(name)s is notified.")
+                    % {"name": visit.logged_by.display_name},
+                )
+                return HttpResponseRedirect(visit.get_absolute_url() + "#comments")
+        return self.render_to_response(self.get_context_data(comment_form=form))
+
+
+urlpatterns = [
+    path("visits/", VisitListView.as_view(), name="visit-list"),
+    path("visits/new/", VisitCreateView.as_view(), name="visit-create"),
+    path(
+        "visits/contact-options/",
+        VisitContactOptionsView.as_view(),
+        name="visit-contact-options",
+    ),
+    path("visits/<int:pk>/", VisitDetailView.as_view(), name="visit-detail"),
+    path("visits/<int:pk>/comment/", VisitCommentView.as_view(), name="visit-comment"),
+]

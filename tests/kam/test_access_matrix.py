@@ -13,20 +13,37 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.conftest import (
     ROLES,
     VISIBLE_ACCOUNTS,
+    VISIBLE_CONTACTS,
     VISIBLE_NOTIFICATIONS,
     VISIBLE_TEAMS,
     VISIBLE_USERS,
+    VISIBLE_VISITS,
+    add_records,
 )
+
+WRITERS = set(ROLES) - {"exec"}
+SUPERVISORS = {"sup_east", "sup_south", "ops"}
+
+
+@pytest.fixture
+def world(world):
+    """Every test here runs on the world with one contact and one visit per account."""
+    return add_records(world)
 
 
 @dataclass(frozen=True)
 class Url:
-    kind: str  # public | page | list | detail | post | api-list | api-detail | api-page | api-post
-    scope: str = ""  # account | team | user, for lists and details
+    # public | page | list | detail | edit | post | api-list | api-detail | api-page | api-post
+    kind: str
+    scope: str = ""  # account | team | user | contact | visit | notification
+    roles: frozenset = frozenset(ROLES)  # pages: who gets a 200 (the others a 403)
 
 
+# scope: (expected names by role, world attribute, API field naming a row)
 SCOPES = {
     "account": (VISIBLE_ACCOUNTS, "accounts", "name"),
+    "contact": (VISIBLE_CONTACTS, "contacts", "name"),
+    "visit": (VISIBLE_VISITS, "visits", "summary"),
     "team": (VISIBLE_TEAMS, "teams", "name"),
     "user": (VISIBLE_USERS, "users", "username"),
     "notification": (VISIBLE_NOTIFICATIONS, "notifications", "url"),
@@ -61,6 +78,31 @@ URLS = {
     "api:notification-detail": Url("api-detail", "notification"),
     "api:notification-read": Url("api-post", "notification"),
     "api:notification-read-all": Url("api-post"),
+    # key accounts
+    "accounts:create": Url("page", roles=frozenset(WRITERS)),
+    "accounts:edit": Url("edit", "account"),
+    "accounts:archive": Url("post", "account"),
+    "accounts:restore": Url("post", "account"),
+    "accounts:handover": Url("page", roles=frozenset(SUPERVISORS)),
+    "api:account-archive": Url("api-post", "account"),
+    "api:account-restore": Url("api-post", "account"),
+    "api:account-handover": Url("api-post"),
+    # contacts
+    "accounts:contact-list": Url("list", "contact"),
+    "accounts:contact-detail": Url("detail", "contact"),
+    "accounts:contact-create": Url("page", roles=frozenset(WRITERS)),
+    "accounts:contact-edit": Url("edit", "contact"),
+    "api:contact-list": Url("api-list", "contact"),
+    "api:contact-detail": Url("api-detail", "contact"),
+    # visits
+    "accounts:visit-list": Url("list", "visit"),
+    "accounts:visit-detail": Url("detail", "visit"),
+    "accounts:visit-create": Url("page", roles=frozenset(WRITERS)),
+    "accounts:visit-comment": Url("post", "visit"),
+    "accounts:visit-contact-options": Url("page", roles=frozenset(WRITERS)),
+    "api:visit-list": Url("api-list", "visit"),
+    "api:visit-detail": Url("api-detail", "visit"),
+    "api:visit-comments": Url("api-post", "visit"),
 }
 
 
@@ -95,7 +137,7 @@ def test_every_url_is_classified():
 
 
 def _url_for(world, name, spec, target=None):
-    if spec.kind in ("detail", "api-detail") or (spec.kind.endswith("post") and spec.scope):
+    if spec.kind in ("detail", "edit", "api-detail") or (spec.kind.endswith("post") and spec.scope):
         _, attribute, _ = SCOPES[spec.scope]
         objects = getattr(world, attribute)
         obj = objects[target] if target else next(iter(objects.values()))
@@ -128,9 +170,10 @@ def test_public_urls_answer_anonymous(client, db, name):
 @pytest.mark.parametrize(
     "name", sorted(n for n, s in URLS.items() if s.kind in ("page", "api-page"))
 )
-def test_signed_in_pages_open_for_every_role(client, world, role, name):
+def test_signed_in_pages_open_for_their_roles(client, world, role, name):
     client.force_login(world.user(role))
-    assert client.get(reverse(name)).status_code == 200
+    expected = 200 if role in URLS[name].roles else 403
+    assert client.get(reverse(name)).status_code == expected
 
 
 def _listed_names(response, spec):
@@ -138,6 +181,9 @@ def _listed_names(response, spec):
     if response["Content-Type"].startswith("application/json"):
         return {row[field_name] for row in response.json()["results"]}
     html = response.content.decode()
+    if spec.scope == "visit":  # a visit row is known by its account's name
+        every = set().union(*VISIBLE_ACCOUNTS.values())
+        return {f"visit-{name}" for name in every if f">{name}<" in html}
     every = set().union(*expected_by_role.values())
     return {name for name in every if f">{name}<" in html}
 
@@ -169,13 +215,21 @@ def test_details_open_only_inside_the_rule(client, world, role, name):
         assert response.status_code == expected, (role, target)
 
 
+def _record_write(role, visible):
+    if role == "exec":
+        return 403
+    return 200 if visible else 404
+
+
 WRITE_EXPECTATIONS = {
     # resource: status of a PATCH by (role, visible?). Users and teams are configuration:
     # only admins write them, and everyone else is refused before any lookup, so the
     # answer says nothing about which objects exist. Executives never write.
     "team": lambda role, visible: 200 if role == "ops" else 403,
     "user": lambda role, visible: 200 if role == "ops" else 403,
-    "account": lambda role, visible: 403 if role == "exec" else 405,
+    "account": _record_write,
+    "contact": _record_write,
+    "visit": lambda role, visible: 403 if role == "exec" else 405,  # a logged visit is a record
     "notification": lambda role, visible: 405,  # read-only; marking read is its own action
 }
 
@@ -195,6 +249,20 @@ def test_api_writes_follow_the_rule(client, world, role, name):
             role,
             target,
         )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(n for n, s in URLS.items() if s.kind == "edit"))
+def test_edit_pages_follow_the_rule(client, world, role, name):
+    spec = URLS[name]
+    expected_by_role, attribute, _ = SCOPES[spec.scope]
+    client.force_login(world.user(role))
+    for target in getattr(world, attribute):
+        response = client.get(_url_for(world, name, spec, target))
+        if target not in expected_by_role[role]:
+            assert response.status_code == 404, (role, target)
+        else:
+            assert response.status_code == (403 if role == "exec" else 200), (role, target)
 
 
 @pytest.mark.parametrize("role", ROLES)

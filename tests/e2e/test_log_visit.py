@@ -1,0 +1,126 @@
+"""Logging a visit on a phone, the most frequent action in the product."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.models import Account, Visit
+from tests.e2e.conftest import SCREENSHOTS
+from tests.factories import PASSWORD, ContactFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_log_a_visit_on_a_phone(phone, world, live_server, sign_in, screenshot):
+    acme = world.accounts["acme"]
+    # A customer of long standing: its creation is not today's news on the timeline.
+    Account.objects.filter(pk=acme.pk).update(created_at=timezone.now() - timedelta(days=400))
+    ContactFactory(account=acme, name="Ann An", title="Purchasing director")
+    ContactFactory(account=acme, name="Bo Bai", title="Plant manager")
+    ContactFactory(account=world.accounts["globex"], name="Other Ou")
+    sign_in(phone, "kam_a", PASSWORD)
+
+    # One tap from anywhere: the floating button.
+    fab = phone.locator("a.kam-fab")
+    expect(fab).to_be_visible()
+    fab.tap()
+    phone.wait_for_url("**/accounts/visits/new/")
+    expect(phone.locator("a.kam-fab")).to_be_hidden()  # it would cover the save button
+    expect(phone.locator("#id_kind_0")).to_be_checked()  # on-site visit by default
+    expect(phone.locator("#visit-contacts")).to_contain_text("Choose an account")
+
+    # Choosing the account loads its contacts with htmx.
+    phone.select_option("#id_account", label="acme")
+    contacts = phone.locator("#visit-contacts input[name=contacts]")
+    expect(contacts).to_have_count(2)
+    expect(phone.locator("#visit-contacts")).not_to_contain_text("Other Ou")
+    phone.locator("#visit-contacts label", has_text="Ann An").tap()
+    phone.locator("#visit-contacts label", has_text="Bo Bai").tap()
+    expect(contacts.nth(0)).to_be_checked()
+    expect(contacts.nth(1)).to_be_checked()
+    phone.fill("#id_summary", "Walked the new line; they want a quote for spares.")
+    phone.locator("label[for=id_sentiment_0]").tap()
+    phone.locator("[data-revisit]").first.tap()
+    expect(phone.locator("#id_next_visit_on")).not_to_have_value("")
+
+    # The save button stays within reach of the thumb: the bottom of the screen.
+    save = phone.locator("[data-submit]")
+    expect(save).to_be_in_viewport()
+    box = save.bounding_box()
+    assert box["width"] > 300
+    assert box["height"] >= 44
+    screenshot(phone, "visit-form-phone")
+    # What the thumb sees: the top of the form, then its end with the save bar.
+    phone.evaluate("window.scrollTo(0, 0)")
+    phone.screenshot(path=str(SCREENSHOTS / "visit-form-phone-top.png"))
+    phone.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    phone.screenshot(path=str(SCREENSHOTS / "visit-form-phone-bottom.png"))
+    save.tap()
+
+    phone.wait_for_url(f"**{acme.get_absolute_url()}#timeline")
+    expect(phone.locator(".alert-success")).to_contain_text("logged")
+    first = phone.locator("#timeline .timeline-item").first
+    expect(first).to_have_attribute("data-kind", "visit")
+    expect(first).to_contain_text("Walked the new line")
+    expect(first).to_contain_text("Ann An")
+    expect(first).to_contain_text("Bo Bai")
+    screenshot(phone, "account-timeline-phone")
+
+    visit = Visit.objects.get()
+    assert visit.logged_by == world.user("kam_a")
+    assert sorted(contact.name for contact in visit.contacts.all()) == ["Ann An", "Bo Bai"]
+
+
+def test_check_in_is_asked_only_on_tap_and_refusal_does_not_block(
+    browser, live_server, world, sign_in
+):
+    # A phone whose user refuses to share the location: no permission granted.
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="en-US"
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        acme = world.accounts["acme"]
+        sign_in(page, "kam_a", PASSWORD)
+        page.goto(f"{live_server.url}/accounts/visits/new/?account={acme.pk}")
+        page.fill("#id_summary", "Quick call.")
+        page.locator("[data-checkin-button]").tap()
+        status = page.locator("[data-checkin-status]")
+        expect(status).to_contain_text("You can still save the visit.")
+        assert page.input_value("#id_latitude") == ""
+        page.locator("[data-submit]").tap()
+        page.wait_for_url(f"**{acme.get_absolute_url()}#timeline")
+        assert Visit.objects.get().latitude is None
+    finally:
+        context.close()
+
+
+def test_check_in_fills_the_location_when_shared(browser, live_server, world, sign_in):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+        geolocation={"latitude": 31.2304165, "longitude": 121.4737012, "accuracy": 18},
+        permissions=["geolocation"],
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        acme = world.accounts["acme"]
+        sign_in(page, "kam_a", PASSWORD)
+        page.goto(f"{live_server.url}/accounts/visits/new/?account={acme.pk}")
+        page.fill("#id_summary", "On site, checked in.")
+        page.locator("[data-checkin-button]").tap()
+        expect(page.locator("[data-checkin-status]")).to_contain_text("Checked in at 31.230")
+        page.locator("[data-submit]").tap()
+        page.wait_for_url(f"**{acme.get_absolute_url()}#timeline")
+        visit = Visit.objects.get()
+        assert visit.is_checked_in
+        assert round(float(visit.latitude), 4) == 31.2304
+        assert visit.location_accuracy == 18
+    finally:
+        context.close()
