@@ -143,7 +143,11 @@ class ContactFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
 
 
 class VisitFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
-    WHO_CHOICES = (("mine", _("My visits")), ("team", _("My team's visits")))
+    WHO_CHOICES = (
+        ("mine", _("My visits")),
+        ("team", _("My team's visits")),
+        ("all", _("All I can see")),
+    )
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
     who = django_filters.ChoiceFilter(choices=WHO_CHOICES, method="filter_who", label=_("Whose"))
@@ -180,6 +184,8 @@ class VisitFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
 
     def filter_who(self, queryset, name, value):
         user = _user(self.request)
+        if value == "all":
+            return queryset
         if value == "mine":
             return queryset.filter(logged_by=user)
         members = TeamMembership.objects.filter(team__supervisor=user).values("user_id")

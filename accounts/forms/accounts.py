@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import AccountTeamRole
 from accounts.models import Account
 from kam.choices import Role
+from kam.forms import BootstrapFormMixin
 from kam.models import User
 
 KAM_ROLES = (Role.ACCOUNT_MANAGER, Role.SUPERVISOR)
@@ -29,41 +30,6 @@ TEAM_FIELDS = {
     "team_technical": AccountTeamRole.TECHNICAL,
     "team_executive_sponsor": AccountTeamRole.EXECUTIVE_SPONSOR,
 }
-
-
-class BootstrapFormMixin:
-    """Bootstrap 5 classes on every widget, large on phones, and is-invalid on errors."""
-
-    large = True
-
-    def apply_bootstrap(self):
-        size = "-lg" if self.large else ""
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                css = f"form-select form-select{size}" if size else "form-select"
-            else:
-                css = f"form-control form-control{size}" if size else "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-
-def add_service_error(form, error):
-    """Show a service's ValidationError on the form: unknown keys become non-field errors."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def parse_tags(value):
@@ -197,7 +163,7 @@ class AccountForm(BootstrapFormMixin, forms.ModelForm):
         if editing:
             self.fields["tags"].initial = ", ".join(account.tags)
             self.fields["version"].initial = self.version_of(account)
-        self.apply_bootstrap()
+        self.style_widgets()
 
     @property
     def fieldsets(self):
@@ -298,7 +264,7 @@ class HandoverPickForm(BootstrapFormMixin, forms.Form):
         field.queryset = User.objects.visible_to(user).filter(role__in=KAM_ROLES)
         field.label_from_instance = _user_label
         field.empty_label = _("Choose a key account manager")
-        self.apply_bootstrap()
+        self.style_widgets()
 
 
 def _user_label(user):
@@ -342,7 +308,7 @@ class HandoverForm(BootstrapFormMixin, forms.Form):
                 choices=choices,
                 required=False,
             )
-        self.apply_bootstrap()
+        self.style_widgets()
 
     @staticmethod
     def to_field_name(account):

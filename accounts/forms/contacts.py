@@ -1,52 +1,13 @@
 """Contact forms. They parse and offer scoped choices; accounts.services writes."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact
+from kam.forms import BootstrapFormMixin
 from kam.scoping import CHANGE
 
 STRENGTH_CHOICES = [(value, str(value)) for value in range(1, 6)]
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one,
-    above the form otherwise."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class BootstrapFormMixin:
-    """Bootstrap classes on every widget, and ``is-invalid`` on the fields with errors."""
-
-    large = True
-
-    def style_widgets(self):
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.HiddenInput | forms.RadioSelect):
-                css = ""  # hidden, or drawn as toggle buttons by the template
-            elif isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select form-select-lg" if self.large else "form-select"
-            else:
-                css = "form-control form-control-lg" if self.large else "form-control"
-            if css:
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                if "is-invalid" not in attrs.get("class", ""):
-                    attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-                attrs["aria-invalid"] = "true"
 
 
 class ContactForm(BootstrapFormMixin, forms.ModelForm):

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Sentiment, VisitKind
-from accounts.forms.contacts import BootstrapFormMixin
 from accounts.models import Account, Contact
+from kam.forms import BootstrapFormMixin
 from kam.models import User
 from kam.scoping import CHANGE
 

@@ -28,11 +28,11 @@ from accounts.forms.accounts import (
     AccountForm,
     HandoverForm,
     HandoverPickForm,
-    add_service_error,
 )
 from accounts.models import Account
 from accounts.selectors import account_timeline, relationship_map
 from kam.choices import Role
+from kam.forms import add_service_errors
 from kam.models import User
 from kam.scoping import CHANGE, DELETE, can
 from kam.views import ScopedDetailView, ScopedListView, ScopedViewMixin, WriteRoleRequiredMixin
@@ -46,6 +46,7 @@ SORTABLE_COLUMNS = (
     ("status", _("Status")),
     ("updated", _("Updated")),
 )
+
 LEVEL_ORDER = {level: index for index, level in enumerate(ContactLevel.values)}
 HANDOVER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
@@ -164,7 +165,7 @@ class AccountFormMixin:
         try:
             account = self.save(form)
         except ValidationError as error:
-            add_service_error(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         except Http404:
             # The service refused a result the user could not see or change afterwards.
@@ -268,7 +269,7 @@ class AccountHandoverView(LoginRequiredMixin, WriteRoleRequiredMixin, TemplateVi
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as error:
-                add_service_error(form, error)
+                add_service_errors(form, error)
             else:
                 count = len(handovers)
                 messages.success(

@@ -12,8 +12,9 @@ from django.views.generic import FormView, UpdateView
 from accounts import services
 from accounts.choices import Attitude, BuyingRole, ContactLevel
 from accounts.filtersets import ContactFilterSet
-from accounts.forms.contacts import ContactForm, add_service_errors
+from accounts.forms.contacts import ContactForm
 from accounts.models import Account, Contact, Visit
+from kam.forms import add_service_errors
 from kam.scoping import CHANGE, can
 from kam.views import ScopedDetailView, ScopedListView, ScopedViewMixin, WriteRoleRequiredMixin
 

@@ -5,7 +5,6 @@ Writes go through accounts.services.visit_log and visit_comment_add.
 
 import uuid
 
-import django_filters
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -14,16 +13,15 @@ from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from accounts import services
 from accounts.choices import VisitKind
 from accounts.filtersets import VisitFilterSet
-from accounts.forms.contacts import add_service_errors
 from accounts.forms.visits import VisitCommentForm, VisitForm, contact_options, revisit_shortcuts
 from accounts.models import Account, Visit, VisitComment
 from kam.choices import Role
+from kam.forms import add_service_errors
 from kam.scoping import CHANGE, VIEW
 from kam.views import ScopedDetailView, ScopedListView, WriteRoleRequiredMixin
 
@@ -40,22 +38,11 @@ def default_tab(user) -> str:
 class VisitListFilterSet(VisitFilterSet):
     """The list page's tabs: ``who`` is mine, team or all, and defaults by role."""
 
-    who = django_filters.ChoiceFilter(
-        choices=(*VisitFilterSet.WHO_CHOICES, ("all", gettext_lazy("All I can see"))),
-        method="filter_who",
-        label=gettext_lazy("Whose"),
-    )
-
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         data = data.copy() if data is not None else QueryDict(mutable=True)
         if not data.get("who") and request is not None:
             data["who"] = default_tab(request.user)
         super().__init__(data, queryset, request=request, prefix=prefix)
-
-    def filter_who(self, queryset, name, value):
-        if value == "all":
-            return queryset
-        return super().filter_who(queryset, name, value)
 
 
 class VisitListView(ScopedListView):

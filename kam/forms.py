@@ -1,0 +1,46 @@
+"""Form plumbing shared by every app: one Bootstrap look, and service errors on fields."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+class BootstrapFormMixin:
+    """Bootstrap 5 classes on every widget (large, for thumbs on phones) and
+    ``is-invalid`` / ``aria-invalid`` on the fields with errors. Call
+    ``style_widgets()`` at the end of ``__init__``."""
+
+    large = True
+
+    def style_widgets(self):
+        size = "-lg" if self.large else ""
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.HiddenInput | forms.RadioSelect):
+                css = ""  # hidden, or drawn as toggle buttons by the template
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = f"form-select form-select{size}" if size else "form-select"
+            else:
+                css = f"form-control form-control{size}" if size else "form-control"
+            if css:
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                if "is-invalid" not in attrs.get("class", ""):
+                    attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-invalid"] = "true"
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has
+    one, above the form otherwise."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
