@@ -187,3 +187,4 @@ LOGGING = {
 }
 
 CSRF_FAILURE_VIEW = "kam.views.csrf_failure"
+FORMAT_MODULE_PATH = ["kam.formats"]

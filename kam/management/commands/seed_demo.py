@@ -481,6 +481,10 @@ class Command(BaseCommand):
             last.next_visit_on = timezone.localdate() + timedelta(days=rng.randint(-10, 20))
             last.next_visit_owner = account.owner
         Visit.objects.bulk_create(rows)
+        # The accounts were entered before the year of history they carry.
+        Account.objects.filter(pk__in=[account.pk for account in accounts]).update(
+            created_at=now - timedelta(days=400)
+        )
         through = Visit.contacts.through
         through.objects.bulk_create(
             [
