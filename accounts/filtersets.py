@@ -19,6 +19,7 @@ from accounts.choices import (
     VisitKind,
 )
 from accounts.models import Account, Contact, Visit
+from kam.filtersets import StableOrderingFilter
 from kam.models import Team, TeamMembership, User
 
 
@@ -64,7 +65,7 @@ class AccountFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
                                     label=_("Tag"))  # fmt: skip
     strategic = django_filters.BooleanFilter(method="filter_strategic", label=_("Strategic"))
     archived = django_filters.BooleanFilter(method="filter_noop", label=_("Archived"))
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=(
             ("name", "name"),
             ("owner__full_name", "owner"),
@@ -120,7 +121,7 @@ class ContactFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
     attitude = django_filters.MultipleChoiceFilter(choices=Attitude.choices, label=_("Attitude"))
     has_left = django_filters.BooleanFilter(label=_("Has left"))
     archived = django_filters.BooleanFilter(method="filter_noop", label=_("Archived"))
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=(("name", "name"), ("account__name", "account"), ("level", "level"),
                 ("strength", "strength"), ("updated_at", "updated")),
         label=_("Sort by"),
@@ -165,7 +166,7 @@ class VisitFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
         label=_("Revisit"),
     )
     archived = django_filters.BooleanFilter(method="filter_noop", label=_("Archived"))
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=(("occurred_at", "when"), ("account__name", "account"),
                 ("next_visit_on", "revisit")),
         label=_("Sort by"),

@@ -1,4 +1,5 @@
 import django_filters
+from django_filters.constants import EMPTY_VALUES
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -32,3 +33,14 @@ class TeamFilterSet(django_filters.FilterSet):
     class Meta:
         model = Team
         fields = []
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ordering by a column, then by primary key: rows that tie keep one order, so
+    pages never repeat or skip a row."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value not in EMPTY_VALUES:
+            qs = qs.order_by(*qs.query.order_by, "pk")
+        return qs

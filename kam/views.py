@@ -87,6 +87,26 @@ class ScopedViewMixin(LoginRequiredMixin):
         return context
 
 
+def sort_columns(request, columns, default):
+    """Header links for a sortable table driven by a FilterSet's ``ordering`` param:
+    a click sorts by the column, a second click reverses it. ``columns`` is
+    ((key, label), ...); returns {key: {"label", "direction", "query"}}."""
+    current = (request.GET.get("ordering", "").split(",")[0] or default).strip()
+    result = {}
+    for key, label in columns:
+        if current == key:
+            direction, target = "asc", f"-{key}"
+        elif current == f"-{key}":
+            direction, target = "desc", key
+        else:
+            direction, target = "", key
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["ordering"] = target
+        result[key] = {"label": label, "direction": direction, "query": query.urlencode()}
+    return result
+
+
 class WriteRoleRequiredMixin:
     """For pages that create or change things: executives read only (403)."""
 

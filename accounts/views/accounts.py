@@ -35,7 +35,13 @@ from kam.choices import Role
 from kam.forms import add_service_errors
 from kam.models import User
 from kam.scoping import CHANGE, DELETE, can
-from kam.views import ScopedDetailView, ScopedListView, ScopedViewMixin, WriteRoleRequiredMixin
+from kam.views import (
+    ScopedDetailView,
+    ScopedListView,
+    ScopedViewMixin,
+    WriteRoleRequiredMixin,
+    sort_columns,
+)
 
 #: the filters shown in the list page's filter panel, in order
 FILTER_FIELDS = ("owner", "team", "status", "industry", "region", "strategic", "tag", "archived")
@@ -88,26 +94,10 @@ class AccountListView(ScopedListView):
             1 for name in FILTER_FIELDS if any(self.request.GET.getlist(name))
         )
         context["ordering"] = self.request.GET.get("ordering", "")
-        context["sort_columns"] = self._sort_columns(context["ordering"])
+        context["sort_columns"] = sort_columns(self.request, SORTABLE_COLUMNS, "name")
         context["can_create"] = not user.is_read_only
         context["can_handover"] = user.role in HANDOVER_ROLES
         return context
-
-    def _sort_columns(self, ordering):
-        current = (ordering.split(",")[0] or "name").strip()
-        columns = {}
-        for key, label in SORTABLE_COLUMNS:
-            if current == key:
-                direction, target = "asc", f"-{key}"
-            elif current == f"-{key}":
-                direction, target = "desc", key
-            else:
-                direction, target = "", key
-            query = self.request.GET.copy()
-            query.pop("page", None)
-            query["ordering"] = target
-            columns[key] = {"label": label, "direction": direction, "query": query.urlencode()}
-        return columns
 
 
 class AccountDetailView(ScopedDetailView):

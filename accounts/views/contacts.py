@@ -16,7 +16,13 @@ from accounts.forms.contacts import ContactForm
 from accounts.models import Account, Contact, Visit
 from kam.forms import add_service_errors
 from kam.scoping import CHANGE, can
-from kam.views import ScopedDetailView, ScopedListView, ScopedViewMixin, WriteRoleRequiredMixin
+from kam.views import (
+    ScopedDetailView,
+    ScopedListView,
+    ScopedViewMixin,
+    WriteRoleRequiredMixin,
+    sort_columns,
+)
 
 RECENT_VISITS = 20
 FILTER_NAMES = ("account", "level", "buying_role", "attitude", "has_left")
@@ -44,30 +50,13 @@ class ContactListView(ScopedListView):
             buying_role_choices=BuyingRole.choices,
             attitude_choices=Attitude.choices,
             ordering=self.request.GET.get("ordering", ""),
-            sort_columns=self._sort_columns(self.request.GET.get("ordering", "")),
+            sort_columns=sort_columns(self.request, SORTABLE_COLUMNS, "name"),
             active_filter_count=sum(
                 1 for name in FILTER_NAMES if any(self.request.GET.getlist(name))
             ),
             can_create=not user.is_read_only,
         )
         return context
-
-    def _sort_columns(self, ordering):
-        """Header links: a click sorts by the column, a second click reverses it."""
-        current = (ordering.split(",")[0] or "name").strip()
-        columns = {}
-        for key, label in SORTABLE_COLUMNS:
-            if current == key:
-                direction, target = "asc", f"-{key}"
-            elif current == f"-{key}":
-                direction, target = "desc", key
-            else:
-                direction, target = "", key
-            query = self.request.GET.copy()
-            query.pop("page", None)
-            query["ordering"] = target
-            columns[key] = {"label": label, "direction": direction, "query": query.urlencode()}
-        return columns
 
 
 class ContactDetailView(ScopedDetailView):
