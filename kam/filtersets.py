@@ -1,7 +1,7 @@
 import django_filters
-from django_filters.constants import EMPTY_VALUES
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from kam.choices import Role
 from kam.models import Team, User
