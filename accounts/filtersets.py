@@ -5,7 +5,8 @@ user may see, so a filter cannot be used to probe other people's records.
 """
 
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,9 @@ from accounts.choices import (
     Region,
     VisitKind,
 )
+from accounts.health.models import HealthStatus
 from accounts.models import Account, Contact, Visit
+from accounts.tiering.models import Tier
 from kam.filtersets import StableOrderingFilter
 from kam.models import Team, TeamMembership, User
 
@@ -58,6 +61,10 @@ class AccountFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=AccountStatus.choices, label=_("Lifecycle status")
     )
+    tier = django_filters.MultipleChoiceFilter(choices=Tier.choices, label=_("Tier"))
+    health = django_filters.MultipleChoiceFilter(
+        field_name="health_status", choices=HealthStatus.choices, label=_("Health")
+    )
     industry = django_filters.MultipleChoiceFilter(choices=Industry.choices, label=_("Industry"))
     region = django_filters.MultipleChoiceFilter(choices=Region.choices, label=_("Region"))
     parent = django_filters.ModelChoiceFilter(queryset=_visible_accounts, label=_("Parent account"))
@@ -70,9 +77,18 @@ class AccountFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
             ("name", "name"),
             ("owner__full_name", "owner"),
             ("status", "status"),
+            ("tier", "tier"),
+            ("tier_score", "score"),
+            ("health_score", "health"),
             ("updated_at", "updated"),
             ("created_at", "created"),
         ),
+        # accounts not graded yet come after the graded ones, whichever the direction
+        nulls_last={
+            "tier": NullIf("tier", Value("")),
+            "tier_score": F("tier_score"),
+            "health_score": F("health_score"),
+        },
         label=_("Sort by"),
     )
 

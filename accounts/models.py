@@ -19,6 +19,26 @@ from accounts.choices import (
     Sentiment,
     VisitKind,
 )
+from accounts.health.models import (  # noqa: F401 - registers the health models
+    HealthChange,
+    HealthSettings,
+    HealthSnapshot,
+    HealthStatus,
+)
+from accounts.service.models import (  # noqa: F401 - registers the service models
+    Complaint,
+    RiskEvent,
+    ServiceSettings,
+    Survey,
+)
+from accounts.tiering.models import (  # noqa: F401 - registers the tiering models
+    ScoringModel,
+    ScoringModelChange,
+    ScoringRun,
+    Tier,
+    TierOverride,
+    TierScore,
+)
 from accounts.validators import validate_credit_code
 from kam.scoping import ScopedQuerySet
 
@@ -95,6 +115,60 @@ class Account(models.Model):
         validators=[MinValueValidator(0)],
         help_text=_("What the customer spends a year on what we sell, with us and others."),
     )
+    annual_revenue_estimate = models.DecimalField(
+        _("estimated annual revenue"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "What we sell to this account in a year; used for tiering until ERP actuals arrive."
+        ),
+    )
+    gross_margin_estimate = models.DecimalField(
+        _("estimated gross margin %"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    growth_potential = models.PositiveSmallIntegerField(
+        _("growth potential"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("Expected 3–5 year growth and fit with our products: 1 low – 5 high."),
+    )
+    tier = models.CharField(
+        _("tier"),
+        max_length=1,
+        choices=Tier.choices,
+        blank=True,
+        help_text=_("The effective tier: the override when there is one, else the computed one."),
+    )
+    computed_tier = models.CharField(
+        _("computed tier"), max_length=1, choices=Tier.choices, blank=True
+    )
+    approved_tier = models.CharField(
+        _("approved tier"),
+        max_length=1,
+        choices=Tier.choices,
+        blank=True,
+        help_text=_("Set by the last approved tier review; it wins over the computed tier."),
+    )
+    tier_score = models.DecimalField(
+        _("tier score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    tier_scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+    health_score = models.DecimalField(
+        _("health score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    health_status = models.CharField(
+        _("health"), max_length=8, choices=HealthStatus.choices, blank=True
+    )
+    health_checked_at = models.DateTimeField(_("health checked at"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
     tags = ArrayField(
         models.CharField(max_length=40), verbose_name=_("tags"), default=list, blank=True

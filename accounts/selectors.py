@@ -11,7 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Attitude, ContactLevel
+from accounts.health.models import HealthChange
 from accounts.models import Account, AccountHandover, Contact, Visit, VisitComment
+from accounts.service.models import Complaint, RiskEvent, Survey
+from accounts.tiering.models import TierChange
+from opportunities.choices import StageKind
+from opportunities.models import OpportunityStageChange
+from plans.models import PlanTransition
 
 COVERAGE_WINDOW_DAYS = 90
 
@@ -19,7 +25,8 @@ COVERAGE_WINDOW_DAYS = 90
 @dataclass
 class TimelineEvent:
     when: datetime
-    kind: str  # visit | handover | contact_left | created
+    kind: str  # visit | handover | contact_left | tier_change | plan_transition |
+    # opportunity_won | complaint_received | complaint_resolved | survey | risk | created
     obj: object = None
     title: str = ""
 
@@ -47,6 +54,29 @@ def account_timeline(*, account: Account, limit: int = 100) -> list[TimelineEven
     for contact in departed:
         when = datetime.combine(contact.left_on, datetime.min.time(), tzinfo=tz)
         events.append(TimelineEvent(when, "contact_left", contact))
+    changes = TierChange.objects.filter(account=account).select_related("changed_by")[:limit]
+    events += [TimelineEvent(change.changed_at, "tier_change", change) for change in changes]
+    plan_steps = PlanTransition.objects.filter(plan__account=account).select_related(
+        "actor", "plan"
+    )[:limit]
+    events += [TimelineEvent(step.created_at, "plan_transition", step) for step in plan_steps]
+    wins = OpportunityStageChange.objects.filter(
+        opportunity__account=account, to_stage__kind=StageKind.WON
+    ).select_related("opportunity", "changed_by")[:limit]
+    events += [TimelineEvent(win.changed_at, "opportunity_won", win) for win in wins]
+    complaints = Complaint.objects.filter(account=account).select_related("owner")[:limit]
+    for complaint in complaints:
+        events.append(TimelineEvent(complaint.received_at, "complaint_received", complaint))
+        if complaint.resolved_at:
+            events.append(TimelineEvent(complaint.resolved_at, "complaint_resolved", complaint))
+    surveys = Survey.objects.filter(account=account).select_related("contact")[:limit]
+    for survey in surveys:
+        when = datetime.combine(survey.taken_on, datetime.min.time(), tzinfo=tz)
+        events.append(TimelineEvent(when, "survey", survey))
+    risks = RiskEvent.objects.filter(account=account).select_related("owner")[:limit]
+    events += [TimelineEvent(risk.created_at, "risk", risk) for risk in risks]
+    health = HealthChange.objects.filter(account=account)[:limit]
+    events += [TimelineEvent(change.changed_at, "health_change", change) for change in health]
     events.append(TimelineEvent(account.created_at, "created", account))
     events.sort(key=lambda event: event.when, reverse=True)
     return events[:limit]

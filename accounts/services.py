@@ -31,7 +31,7 @@ ACCOUNT_FIELDS = (
     "name", "legal_name", "credit_code", "external_id", "industry", "region", "parent",
     "owner", "status", "is_industry_leader", "is_reference_customer", "has_channel_value",
     "cooperation_since", "credit_rating", "credit_limit", "estimated_wallet", "description",
-    "tags",
+    "tags", "annual_revenue_estimate", "gross_margin_estimate", "growth_potential",
 )  # fmt: skip
 CONTACT_FIELDS = (
     "name", "title", "department", "level", "buying_role", "attitude", "strength",

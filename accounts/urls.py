@@ -1,6 +1,16 @@
-from accounts.views import accounts, contacts, visits
+from accounts.health import views as health
+from accounts.service import views as service
+from accounts.views import accounts, contacts, tiering, visits
 
 app_name = "accounts"
 
-# Each views module owns its routes: accounts/, accounts/contacts/, accounts/visits/.
-urlpatterns = [*accounts.urlpatterns, *contacts.urlpatterns, *visits.urlpatterns]
+# Each views module owns its routes: accounts/, accounts/contacts/, accounts/visits/,
+# accounts/tiering/.
+urlpatterns = [
+    *accounts.urlpatterns,
+    *contacts.urlpatterns,
+    *visits.urlpatterns,
+    *tiering.urlpatterns,
+    *service.urlpatterns,
+    *health.urlpatterns,
+]

@@ -4,7 +4,10 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import routes as account_routes
+from accounts.service import api as service_routes
 from kam.api.views import NotificationViewSet, TeamViewSet, TokenCreateView, UserViewSet
+from opportunities.api import routes as opportunity_routes
+from plans.api import routes as plan_routes
 
 app_name = "api"
 
@@ -13,6 +16,9 @@ router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 router.register("notifications", NotificationViewSet, basename="notification")
 account_routes.register(router)
+service_routes.register(router)
+opportunity_routes.register(router)
+plan_routes.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenCreateView.as_view(), name="auth-token"),

@@ -37,10 +37,27 @@ class TeamFilterSet(django_filters.FilterSet):
 
 class StableOrderingFilter(django_filters.OrderingFilter):
     """Ordering by a column, then by primary key: rows that tie keep one order, so
-    pages never repeat or skip a row."""
+    pages never repeat or skip a row. ``nulls_last`` maps model fields to the
+    expression to sort by, with missing values (NULL) last in either direction."""
+
+    def __init__(self, *args, nulls_last=None, **kwargs):
+        self.nulls_last = nulls_last or {}
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
         qs = super().filter(qs, value)
-        if value not in EMPTY_VALUES:
-            qs = qs.order_by(*qs.query.order_by, "pk")
-        return qs
+        if value in EMPTY_VALUES:
+            return qs
+        terms = []
+        for term in qs.query.order_by:
+            name = term.lstrip("-") if isinstance(term, str) else None
+            if name in self.nulls_last:
+                expression = self.nulls_last[name]
+                descending = term.startswith("-")
+                term = (
+                    expression.desc(nulls_last=True)
+                    if descending
+                    else expression.asc(nulls_last=True)
+                )
+            terms.append(term)
+        return qs.order_by(*terms, "pk")

@@ -8,6 +8,12 @@ from kam.choices import NotificationKind
 def render_message(notification) -> str:
     params = {key: value for key, value in notification.params.items() if isinstance(key, str)}
     params.setdefault("account", "")
+    if notification.kind == NotificationKind.COMPLAINT_BREACHED and "severity" in params:
+        # stored as the code so each reader gets it in their own language
+        from accounts.service.models import Severity
+
+        labels = dict(Severity.choices)
+        params["severity"] = str(labels.get(params["severity"], params["severity"])).lower()
     templates = {
         NotificationKind.VISIT_COMMENTED: _(
             "%(author)s commented on your visit to %(account)s: %(excerpt)s"
@@ -17,6 +23,30 @@ def render_message(notification) -> str:
         ),
         NotificationKind.ACCOUNT_RECEIVED: _("%(account)s was handed over to you by %(by)s."),
         NotificationKind.ACCOUNT_HANDED_OVER: _("%(account)s was handed over to %(to)s by %(by)s."),
+        NotificationKind.TIER_CHANGED: _("%(account)s moved from tier %(old)s to tier %(new)s."),
+        NotificationKind.TIER_REVIEW_SUBMITTED: _(
+            "%(by)s submitted the tier review %(period)s of %(team)s for approval."
+        ),
+        NotificationKind.TIER_REVIEW_RETURNED: _(
+            "%(by)s returned the tier review %(period)s of %(team)s."
+        ),
+        NotificationKind.PLAN_SUBMITTED: _(
+            "%(by)s submitted the %(year)s plan of %(account)s for approval."
+        ),
+        NotificationKind.PLAN_APPROVED: _("%(by)s approved the %(year)s plan of %(account)s."),
+        NotificationKind.PLAN_RETURNED: _(
+            "%(by)s returned the %(year)s plan of %(account)s: %(comment)s"
+        ),
+        NotificationKind.COMPLAINT_BREACHED: _(
+            "A %(severity)s complaint from %(account)s, owned by %(owner)s, was not answered "
+            "in time (due %(due)s)."
+        ),
+        NotificationKind.HEALTH_RED: _(
+            "The health of %(account)s turned red: score %(new)s (was %(old)s)."
+        ),
+        NotificationKind.HEALTH_DROPPED: _(
+            "The health score of %(account)s dropped from %(old)s to %(new)s."
+        ),
     }
     template = templates.get(notification.kind)
     if template is None:

@@ -31,7 +31,9 @@ class ScopedQuerySet(models.QuerySet):
 
     Subclasses say how their rows hang off an account with ``account_path`` (the
     lookup from the model to ``accounts.Account``; "" on Account itself), or name a
-    special rule with ``scope`` ("user", "team").
+    special rule with ``scope`` ("user", "team", "notification", "team_record" for
+    rows with a ``team`` foreign key, "configuration" for settings everyone reads and
+    admins change).
     """
 
     scope = "account"
@@ -108,10 +110,34 @@ def _restrict_notifications(qs, user, action):
     return qs.filter(recipient=user)
 
 
+def _restrict_team_records(qs, user, action):
+    # Records that belong to a team (tier reviews, quotas): its supervisor and members
+    # see them; who may change them is decided by their services.
+    if user.role == Role.ADMIN:
+        return qs
+    if action != VIEW:
+        return qs.none()
+    if user.role == Role.EXECUTIVE:
+        return qs
+    Team = apps.get_model("kam", "Team")
+    mine = Team.objects.filter(Q(supervisor=user) | Q(memberships__user=user)).values("pk")
+    return qs.filter(team__in=mine)
+
+
+def _restrict_configuration(qs, user, action):
+    # Configuration (scoring model, health and service settings, stages, product
+    # lines): everyone signed in reads it, only admins change it.
+    if action == VIEW or user.role == Role.ADMIN:
+        return qs
+    return qs.none()
+
+
 _SPECIAL_RULES = {
     "user": _restrict_users,
     "team": _restrict_teams,
     "notification": _restrict_notifications,
+    "team_record": _restrict_team_records,
+    "configuration": _restrict_configuration,
 }
 
 

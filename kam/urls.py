@@ -23,6 +23,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/", include("accounts.urls")),
+    path("opportunities/", include("opportunities.urls")),
+    path("plans/", include("plans.urls")),
     path("teams/", include("kam.team_urls")),
     path("notifications/", include("kam.notification_urls")),
     path("api/v1/", include("kam.api_urls")),

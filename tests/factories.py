@@ -83,3 +83,139 @@ class VisitFactory(DjangoModelFactory):
     kind = VisitKind.ONSITE
     occurred_at = factory.LazyFunction(timezone.now)
     summary = factory.Faker("sentence")
+
+
+# --- opportunities ----------------------------------------------------------------------
+
+
+def _money(value):
+    from decimal import Decimal
+
+    return Decimal(value)
+
+
+def _in_a_year():
+    from datetime import timedelta
+
+    return timezone.localdate() + timedelta(days=365)
+
+
+def default_stages():
+    """The default pipeline by name (the data migration's, recreated after a flush)."""
+    from opportunities.choices import DEFAULT_STAGES
+    from opportunities.models import Stage
+
+    stages = {}
+    for name, order, probability, kind in DEFAULT_STAGES:
+        stages[name], _ = Stage.objects.get_or_create(
+            name=name, defaults={"order": order, "probability": probability, "kind": kind}
+        )
+    return stages
+
+
+class ProductLineFactory(DjangoModelFactory):
+    class Meta:
+        model = "opportunities.ProductLine"
+        django_get_or_create = ["code"]
+
+    name = factory.Sequence(lambda n: f"Product line {n}")
+    code = factory.Sequence(lambda n: f"line-{n}")
+
+
+class OpportunityFactory(DjangoModelFactory):
+    """A row straight in the table (no stage change recorded): for reads and lists.
+    Tests of behaviour go through opportunities.services."""
+
+    class Meta:
+        model = "opportunities.Opportunity"
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    product_line = factory.SubFactory(ProductLineFactory)
+    amount = factory.LazyFunction(lambda: _money("100000.00"))
+    expected_close_on = factory.LazyFunction(timezone.localdate)
+    stage = factory.LazyFunction(lambda: default_stages()["Qualify"])
+    probability = factory.LazyAttribute(lambda opportunity: opportunity.stage.probability)
+    owner = factory.LazyAttribute(lambda opportunity: opportunity.account.owner)
+
+
+class ContractFactory(DjangoModelFactory):
+    class Meta:
+        model = "opportunities.Contract"
+
+    account = factory.SubFactory(AccountFactory)
+    number = factory.Sequence(lambda n: f"HT-{n:05d}")
+    amount = factory.LazyFunction(lambda: _money("500000.00"))
+    starts_on = factory.LazyFunction(timezone.localdate)
+    ends_on = factory.LazyFunction(_in_a_year)
+
+
+# --- plans ------------------------------------------------------------------------------
+
+
+class PlanFactory(DjangoModelFactory):
+    class Meta:
+        model = "plans.AccountPlan"
+
+    account = factory.SubFactory(AccountFactory)
+    year = 2026
+
+
+class ActionItemFactory(DjangoModelFactory):
+    class Meta:
+        model = "plans.ActionItem"
+
+    plan = factory.SubFactory(PlanFactory)
+    title = factory.Faker("sentence", nb_words=4)
+    owner = factory.LazyAttribute(lambda item: item.plan.account.owner)
+    due_on = factory.LazyFunction(timezone.localdate)
+
+
+class ActualFactory(DjangoModelFactory):
+    class Meta:
+        model = "plans.Actual"
+
+    account = factory.SubFactory(AccountFactory)
+    year = 2026
+    month = 1
+    revenue = 0
+
+
+# --- service and risk -------------------------------------------------------------------
+
+_DAY = timezone.timedelta(hours=24)  # django.utils.timezone re-exports timedelta
+
+
+class ComplaintFactory(DjangoModelFactory):
+    class Meta:
+        model = "accounts.Complaint"
+
+    account = factory.SubFactory(AccountFactory)
+    owner = factory.LazyAttribute(lambda complaint: complaint.account.owner)
+    received_at = factory.LazyFunction(timezone.now)
+    response_due = factory.LazyAttribute(lambda complaint: complaint.received_at + _DAY)
+    category = "quality"
+    severity = "normal"
+    description = factory.Sequence(lambda n: f"complaint {n}")
+
+
+class SurveyFactory(DjangoModelFactory):
+    class Meta:
+        model = "accounts.Survey"
+
+    account = factory.SubFactory(AccountFactory)
+    recorded_by = factory.LazyAttribute(lambda survey: survey.account.owner)
+    taken_on = factory.LazyFunction(timezone.localdate)
+    nps = 8
+    csat = 4
+
+
+class RiskEventFactory(DjangoModelFactory):
+    class Meta:
+        model = "accounts.RiskEvent"
+
+    account = factory.SubFactory(AccountFactory)
+    owner = factory.LazyAttribute(lambda risk: risk.account.owner)
+    type = "credit"
+    level = "medium"
+    description = factory.Sequence(lambda n: f"risk {n}")

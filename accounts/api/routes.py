@@ -1,4 +1,5 @@
 from accounts.api.views import AccountViewSet, ContactViewSet, VisitViewSet
+from accounts.tiering.api import ScoringModelViewSet, TierOverrideViewSet, TierScoreViewSet
 
 
 def register(router):
@@ -6,3 +7,6 @@ def register(router):
     router.register("accounts", AccountViewSet, basename="account")
     router.register("contacts", ContactViewSet, basename="contact")
     router.register("visits", VisitViewSet, basename="visit")
+    router.register("tier-scores", TierScoreViewSet, basename="tier-score")
+    router.register("scoring-model", ScoringModelViewSet, basename="scoring-model")
+    router.register("tier-overrides", TierOverrideViewSet, basename="tier-override")

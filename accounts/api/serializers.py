@@ -69,6 +69,14 @@ class AccountSerializer(serializers.ModelSerializer):
             "credit_rating",
             "credit_limit",
             "estimated_wallet",
+            "annual_revenue_estimate",
+            "gross_margin_estimate",
+            "growth_potential",
+            "tier",
+            "computed_tier",
+            "approved_tier",
+            "tier_score",
+            "tier_scored_at",
             "currency",
             "description",
             "tags",
@@ -78,7 +86,17 @@ class AccountSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_by", "archived_at", "created_at", "updated_at"]
+        read_only_fields = [
+            "created_by",
+            "archived_at",
+            "created_at",
+            "updated_at",
+            "tier",
+            "computed_tier",
+            "approved_tier",
+            "tier_score",
+            "tier_scored_at",
+        ]
 
     def get_currency(self, account) -> str:
         return settings.DEFAULT_CURRENCY

@@ -85,12 +85,22 @@ class AccountForm(BootstrapFormMixin, forms.ModelForm):
             "name", "legal_name", "credit_code", "external_id", "industry", "region",
             "parent", "owner", "status", "is_industry_leader", "is_reference_customer",
             "has_channel_value", "cooperation_since", "credit_rating", "credit_limit",
-            "estimated_wallet", "description",
+            "estimated_wallet", "annual_revenue_estimate", "gross_margin_estimate",
+            "growth_potential", "description",
         ]  # fmt: skip
         widgets = {
             "cooperation_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "credit_limit": forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
             "estimated_wallet": forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+            "annual_revenue_estimate": forms.NumberInput(
+                attrs={"step": "0.01", "inputmode": "decimal"}
+            ),
+            "gross_margin_estimate": forms.NumberInput(
+                attrs={"step": "0.01", "inputmode": "decimal"}
+            ),
+            "growth_potential": forms.NumberInput(
+                attrs={"min": 1, "max": 5, "inputmode": "numeric"}
+            ),
             "description": forms.Textarea(attrs={"rows": 4}),
             "credit_code": forms.TextInput(
                 attrs={"autocapitalize": "characters", "spellcheck": "false", "maxlength": 18}
@@ -105,6 +115,8 @@ class AccountForm(BootstrapFormMixin, forms.ModelForm):
          ("is_industry_leader", "is_reference_customer", "has_channel_value", "tags")),
         (_("Commercial"),
          ("cooperation_since", "credit_rating", "credit_limit", "estimated_wallet")),
+        (_("Tiering inputs"),
+         ("annual_revenue_estimate", "gross_margin_estimate", "growth_potential")),
         (_("Account team"), tuple(TEAM_FIELDS)),
         (_("Notes"), ("description",)),
     )  # fmt: skip

@@ -29,8 +29,14 @@ from accounts.forms.accounts import (
     HandoverForm,
     HandoverPickForm,
 )
+from accounts.forms.tiering import TierOverrideForm
+from accounts.health.selectors import health_card
 from accounts.models import Account
 from accounts.selectors import account_timeline, relationship_map
+from accounts.service.selectors import account_service_card
+from accounts.tiering.models import ScoringModel
+from accounts.tiering.selectors import explain_score
+from accounts.tiering.services import OVERRIDE_ROLES
 from kam.choices import Role
 from kam.forms import add_service_errors
 from kam.models import User
@@ -42,13 +48,27 @@ from kam.views import (
     WriteRoleRequiredMixin,
     sort_columns,
 )
+from plans.selectors import account_plan_card
 
 #: the filters shown in the list page's filter panel, in order
-FILTER_FIELDS = ("owner", "team", "status", "industry", "region", "strategic", "tag", "archived")
+FILTER_FIELDS = (
+    "owner",
+    "team",
+    "tier",
+    "health",
+    "status",
+    "industry",
+    "region",
+    "strategic",
+    "tag",
+    "archived",
+)
 #: sortable columns: the FilterSet's ordering value and the column heading
 SORTABLE_COLUMNS = (
     ("name", _("Account")),
     ("owner", _("Owner")),
+    ("tier", _("Tier")),
+    ("health", _("Health")),
     ("status", _("Status")),
     ("updated", _("Updated")),
 )
@@ -136,7 +156,28 @@ class AccountDetailView(ScopedDetailView):
         context["last_visit_at"] = next((e.when for e in timeline if e.kind == "visit"), None)
         context["can_change"] = can(user, account, CHANGE)
         context["can_delete"] = can(user, account, DELETE)
+        context.update(self._tiering(account, can_override=context["can_delete"]))
+        context["plan_card"] = account_plan_card(account=account)
+        context["service_card"] = account_service_card(account=account)
+        context.update(health_card(account=account))
         return context
+
+    def _tiering(self, account, *, can_override):
+        """The tier card: latest score explained, the active override, the cadence."""
+        score = account.tier_scores.select_related("run").order_by("-id").first()
+        override = account.tier_overrides.active().select_related("created_by").first()
+        can_override = can_override and self.request.user.role in OVERRIDE_ROLES
+        model = ScoringModel.current()
+        return {
+            "tier_score": score,
+            "tier_lines": explain_score(score),
+            "tier_override": override,
+            "tier_cadence": model.cadences.get(account.tier.lower()) if account.tier else None,
+            "can_override": can_override and not account.archived_at,
+            "override_form": TierOverrideForm(initial={"tier": account.tier or None})
+            if can_override
+            else None,
+        }
 
 
 class AccountFormMixin:

@@ -1,5 +1,6 @@
 """Settings shared by every environment; all variable parts come from kam.env."""
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from kam.env import BASE_DIR, env
@@ -141,6 +142,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kam.tasks.sessions_clear_expired",
         "schedule": 60 * 60 * 24,
     },
+    "score-accounts-nightly": {
+        "task": "accounts.tasks.accounts_score",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "health-checks-nightly": {
+        "task": "accounts.tasks.health_check_run",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "mark-breached-complaints": {
+        "task": "accounts.tasks.complaints_mark_breached",
+        "schedule": 5 * 60,
+    },
 }
 
 REST_FRAMEWORK = {
@@ -176,6 +189,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "TierEnum": "accounts.tiering.models.Tier",
+        "ContractStatusEnum": "opportunities.choices.ContractStatus",
+        "PlanStatusEnum": "plans.choices.PlanStatus",
+        "ActionStatusEnum": "plans.choices.ActionStatus",
+    },
 }
 
 LOGGING = {

@@ -23,12 +23,26 @@ from accounts.choices import (
     Sentiment,
     VisitKind,
 )
+from accounts.health.services import health_check_run
 from accounts.models import Account, AccountTeamMember, Contact, Visit
+from accounts.service.models import (
+    ComplaintCategory,
+    ComplaintChannel,
+    RiskLevel,
+    RiskType,
+    Severity,
+)
+from accounts.service.services import complaint_record, complaint_respond, risk_raise, survey_record
+from accounts.tiering.services import accounts_score
 from accounts.validators import CREDIT_CODE_CHARSET, credit_code_check_char
 from kam import services
 from kam.choices import Role
 from kam.demo import DEMO_PASSWORD
 from kam.models import User
+from opportunities.choices import OpportunityType, StageKind
+from opportunities.models import ProductLine, Stage
+from opportunities.services import opportunity_create, opportunity_move_stage
+from plans.services import actuals_upsert, plan_approve, plan_create, plan_submit
 
 NAMES = {
     "en": {
@@ -291,6 +305,15 @@ def credit_code(rng) -> str:
     return body + credit_code_check_char(body)
 
 
+#: demo product lines: code, English name, Chinese name
+PRODUCT_LINES = (
+    ("hydraulics", "Hydraulics", "液压系统"),
+    ("automation", "Automation", "自动化控制"),
+    ("spares", "Spare parts", "备品备件"),
+    ("service", "Field service", "现场服务"),
+)
+
+
 class Command(BaseCommand):
     help = "Load demo teams, users and key accounts (safe to run twice)."
 
@@ -335,12 +358,171 @@ class Command(BaseCommand):
         accounts = self._accounts(names, kams, rng)
         contacts = self._org_charts(accounts, lang, rng)
         visits = self._visits(accounts, contacts, kams, rng)
+        ops = User.objects.get(username="ops")
+        actuals = self._actuals(accounts, ops, rng)
+        opportunities = self._pipeline(accounts, lang, ops, rng)
+        plans = self._plans(accounts, lang, rng)
+        complaints = self._service(accounts, lang, rng)
+        accounts_score()
+        health_check_run()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {User.objects.count()} users, {len(accounts)} accounts, "
-                f"{len(contacts)} contacts, {visits} visits."
+                f"{len(contacts)} contacts, {visits} visits, {actuals} monthly actuals, "
+                f"{opportunities} opportunities, {plans} account plans, "
+                f"{complaints} complaints."
             )
         )
+
+    def _actuals(self, accounts, ops, rng):
+        """Twelve months of ERP figures for three accounts in four: what tiering reads."""
+        today = timezone.localdate()
+        rows = []
+        for account in accounts:
+            if rng.random() < 0.25:
+                continue  # no ERP data yet: tiering uses the estimate
+            monthly = account.annual_revenue_estimate / 12
+            for back in range(1, 13):
+                year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+                revenue = (monthly * Decimal(rng.uniform(0.6, 1.4))).quantize(Decimal("0.01"))
+                margin = account.gross_margin_estimate / 100
+                rows.append(
+                    {
+                        "external_id": account.external_id,
+                        "year": year,
+                        "month": month + 1,
+                        "revenue": revenue,
+                        "gross_profit": (revenue * margin).quantize(Decimal("0.01")),
+                        "invoiced": revenue,
+                        "collected": (revenue * Decimal("0.9")).quantize(Decimal("0.01")),
+                        "overdue_1_30": (revenue * Decimal("0.05")).quantize(Decimal("0.01"))
+                        if back == 1
+                        else 0,
+                    }
+                )
+        return actuals_upsert(actor=ops, rows=rows, source="demo")
+
+    def _pipeline(self, accounts, lang, ops, rng):
+        """Product lines and a few open, won and lost opportunities per account."""
+        lines = [
+            ProductLine.objects.get_or_create(
+                code=code, defaults={"name": name_zh if lang == "zh" else name, "order": order}
+            )[0]
+            for order, (code, name, name_zh) in enumerate(PRODUCT_LINES)
+        ]
+        stages = list(Stage.objects.filter(is_active=True).order_by("order"))
+        open_stages = [stage for stage in stages if stage.kind == StageKind.OPEN]
+        won = next(stage for stage in stages if stage.kind == StageKind.WON)
+        lost = next(stage for stage in stages if stage.kind == StageKind.LOST)
+        today = timezone.localdate()
+        count = 0
+        for account in accounts:
+            for _index in range(rng.randint(1, 3)):
+                line = rng.choice(lines)
+                kind = rng.choice(OpportunityType.values)
+                opportunity = opportunity_create(
+                    actor=ops,
+                    account=account,
+                    name=f"{line.name} · {account.name}",
+                    type=kind,
+                    product_line=line,
+                    amount=Decimal(rng.randrange(2, 80)) * 100_000,
+                    expected_close_on=today + timedelta(days=rng.randint(-30, 270)),
+                    owner=account.owner,
+                    stage=rng.choice(open_stages),
+                )
+                outcome = rng.random()
+                if outcome < 0.2:
+                    reason = "Best total cost" if lang == "en" else "综合成本最优"
+                    opportunity_move_stage(
+                        actor=ops, opportunity=opportunity, stage=won, reason=reason
+                    )
+                elif outcome < 0.3:
+                    reason = "Lost on price" if lang == "en" else "价格不占优"
+                    opportunity_move_stage(
+                        actor=ops, opportunity=opportunity, stage=lost, reason=reason
+                    )
+                count += 1
+        return count
+
+    def _service(self, accounts, lang, rng):
+        """A few complaints at different steps, a survey per account, two risks."""
+        now = timezone.now()
+        zh = lang == "zh"
+        texts = [
+            ("Late delivery of the March batch", "三月批次交货延迟"),
+            ("Invoice amounts do not match the order", "发票金额与订单不符"),
+            ("Surface defects on the last shipment", "上批货物表面有瑕疵"),
+            ("No answer from the service hotline", "服务热线无人应答"),
+        ]
+        count = 0
+        for index, account in enumerate(accounts[:6]):
+            text = texts[index % len(texts)][1 if zh else 0]
+            complaint = complaint_record(
+                actor=account.owner,
+                account=account,
+                received_at=now - timedelta(hours=rng.choice([1, 3, 20, 30, 50])),
+                channel=rng.choice(ComplaintChannel.values),
+                category=rng.choice(ComplaintCategory.values),
+                severity=rng.choice(Severity.values),
+                description=text,
+            )
+            count += 1
+            if index % 3 == 0:
+                continue  # still waiting for an answer
+            complaint_respond(
+                actor=account.owner,
+                complaint=complaint,
+                response="Called the buyer; a fix is on the way."
+                if not zh
+                else "已致电采购，正在处理。",
+            )
+        for account in accounts:
+            survey_record(
+                actor=account.owner,
+                account=account,
+                taken_on=(now - timedelta(days=rng.randint(5, 90))).date(),
+                nps=rng.choice([3, 6, 7, 8, 9, 9, 10]),
+                csat=rng.randint(3, 5),
+            )
+        for account, kind in zip(accounts[:2], (RiskType.COMPETITOR, RiskType.CREDIT), strict=True):
+            risk_raise(
+                actor=account.owner,
+                account=account,
+                type=kind,
+                level=RiskLevel.HIGH,
+                description="A competitor offers 8% lower prices."
+                if not zh
+                else "竞争对手报价低 8%。",
+                mitigation="Value workshop with the plant manager."
+                if not zh
+                else "与厂长开展价值研讨会。",
+            )
+        return count
+
+    def _plans(self, accounts, lang, rng):
+        """This year's plan for the five largest accounts: four approved, one draft."""
+        year = timezone.localdate().year
+        largest = sorted(accounts, key=lambda a: a.annual_revenue_estimate, reverse=True)[:5]
+        for index, account in enumerate(largest):
+            quarter = (account.annual_revenue_estimate / 4).quantize(Decimal("1"))
+            targets = {q: {"revenue": quarter, "new_business": 0} for q in (1, 2, 3, 4)}
+            plan = plan_create(
+                actor=account.owner,
+                account=account,
+                year=year,
+                revenue_target=quarter * 4,
+                new_business_target=Decimal(0),
+                objectives="Grow share of wallet; secure the framework contract."
+                if lang == "en"
+                else "提升钱包份额，签下年度框架合同。",
+                targets=targets,
+            )
+            if index < 4:
+                plan_submit(actor=account.owner, plan=plan)
+                supervisor = User.objects.filter(led_teams__memberships__user=account.owner)[0]
+                plan_approve(actor=supervisor, plan=plan)
+        return len(largest)
 
     def _accounts(self, names, kams, rng):
         companies = list(names["companies"])
@@ -365,6 +547,10 @@ class Command(BaseCommand):
                     credit_rating=rng.choice(CreditRating.values[:5]),
                     credit_limit=Decimal(rng.randrange(1, 50)) * 1_000_000,
                     estimated_wallet=Decimal(rng.randrange(5, 300)) * 1_000_000,
+                    # A few large accounts carry most of the revenue, as in real books.
+                    annual_revenue_estimate=Decimal(round(rng.paretovariate(1.1) * 2_000_000, -4)),
+                    gross_margin_estimate=Decimal(rng.randrange(800, 3500)) / 100,
+                    growth_potential=rng.randint(1, 5),
                     tags=rng.sample(["steel", "export", "ISO9001", "key-project", "SOE"], 2),
                 )
                 for index, company in enumerate(companies)

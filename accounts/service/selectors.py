@@ -1,0 +1,209 @@
+"""Reads for service and risk: the account card, NPS, the service report.
+
+Each runs a fixed number of queries whatever the number of rows.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Avg, Count, F, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from accounts.service.models import (
+    Complaint,
+    ComplaintCategory,
+    ComplaintStatus,
+    RiskEvent,
+    RiskLevel,
+    RootCause,
+    Severity,
+    Survey,
+)
+from kam.models import Team
+
+SURVEY_TREND_LENGTH = 8
+
+
+def nps(scores) -> int | None:
+    """Net promoter score of 0–10 answers: % promoters (9–10) − % detractors (0–6)."""
+    scores = [score for score in scores if score is not None]
+    if not scores:
+        return None
+    promoters = sum(1 for score in scores if score >= 9)
+    detractors = sum(1 for score in scores if score <= 6)
+    return round(100 * (promoters - detractors) / len(scores))
+
+
+def _nps_from_counts(promoters, detractors, total):
+    if not total:
+        return None
+    return round(100 * (promoters - detractors) / total)
+
+
+@dataclass
+class ServiceCard:
+    open_complaints: list
+    risks: list  # open and mitigating, high first
+    surveys: list  # newest last, for the trend
+    nps: int | None = None
+    csat: float | None = None
+    open_high_risks: list = field(default_factory=list)
+
+
+_LEVEL_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
+
+
+def account_service_card(*, account) -> ServiceCard:
+    """The account page's service card: three queries."""
+    complaints = list(
+        Complaint.objects.filter(account=account)
+        .not_closed()
+        .exclude(status__in=[ComplaintStatus.VERIFIED])
+        .select_related("owner")
+        .order_by("response_due")
+    )
+    risks = sorted(
+        RiskEvent.objects.filter(account=account).not_closed().select_related("owner"),
+        key=lambda risk: (_LEVEL_ORDER.get(risk.level, 9), -risk.created_at.timestamp()),
+    )
+    surveys = list(
+        Survey.objects.filter(account=account)
+        .select_related("contact")
+        .order_by("-taken_on", "-id")[:SURVEY_TREND_LENGTH]
+    )
+    surveys.reverse()
+    csats = [survey.csat for survey in surveys if survey.csat is not None]
+    return ServiceCard(
+        open_complaints=complaints,
+        risks=risks,
+        surveys=surveys,
+        nps=nps(survey.nps for survey in surveys),
+        csat=round(sum(csats) / len(csats), 1) if csats else None,
+        open_high_risks=[risk for risk in risks if risk.level == RiskLevel.HIGH],
+    )
+
+
+@dataclass
+class TeamNps:
+    team: Team
+    nps: int | None
+    promoters: int
+    passives: int
+    detractors: int
+    responses: int
+
+
+def team_nps(*, actor, since=None) -> list[TeamNps]:
+    """NPS per team the actor sees, over the surveys of the accounts its members own
+    (the last 12 months by default): one query."""
+    since = since or timezone.localdate() - timedelta(days=365)
+    path = "memberships__user__owned_accounts__surveys"
+    in_window = Q(**{f"{path}__taken_on__gte": since, f"{path}__nps__isnull": False})
+    teams = (
+        Team.objects.visible_to(actor)
+        .annotate(
+            responses=Count(f"{path}__pk", filter=in_window),
+            promoters=Count(f"{path}__pk", filter=in_window & Q(**{f"{path}__nps__gte": 9})),
+            detractors=Count(f"{path}__pk", filter=in_window & Q(**{f"{path}__nps__lte": 6})),
+        )
+        .order_by("name")
+    )
+    return [
+        TeamNps(
+            team=team,
+            nps=_nps_from_counts(team.promoters, team.detractors, team.responses),
+            promoters=team.promoters,
+            passives=team.responses - team.promoters - team.detractors,
+            detractors=team.detractors,
+            responses=team.responses,
+        )
+        for team in teams
+    ]
+
+
+@dataclass
+class ServiceReport:
+    months: list  # first day of each month, oldest first
+    categories: list  # (value, label)
+    by_month: dict  # month -> {category: count}
+    month_rows: list  # (month, [count per category], total), oldest first
+    root_causes: list  # (label, count), most frequent first
+    response_by_severity: list  # (label, complaints answered, average hours, breached)
+    average_response_hours: float | None
+    breached: int
+    total: int
+
+
+def _hours(duration) -> float | None:
+    return None if duration is None else round(duration.total_seconds() / 3600, 1)
+
+
+def service_report(*, actor, months: int = 12) -> ServiceReport:
+    """Complaint categories by month, root causes and time to first response over
+    what the actor sees: three queries."""
+    today = timezone.localdate()
+    start = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    visible = Complaint.objects.visible_to(actor).filter(received_at__date__gte=start)
+    by_month = {}
+    for row in (
+        visible.annotate(month=TruncMonth("received_at"))
+        .values("month", "category")
+        .annotate(count=Count("pk"))
+        .order_by()
+    ):
+        by_month.setdefault(row["month"].date(), {})[row["category"]] = row["count"]
+    month_list, cursor = [], start
+    while cursor <= today:
+        month_list.append(cursor)
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    causes = dict(RootCause.choices)
+    root_causes = [
+        (causes.get(row["root_cause"], row["root_cause"]), row["count"])
+        for row in visible.exclude(root_cause="")
+        .values("root_cause")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "root_cause")
+    ]
+    answered = F("first_response_at") - F("received_at")
+    rows = {
+        row["severity"]: row
+        for row in visible.values("severity")
+        .annotate(
+            total=Count("pk"),
+            answered=Count("pk", filter=Q(first_response_at__isnull=False)),
+            average=Avg(answered, filter=Q(first_response_at__isnull=False)),
+            breached=Count("pk", filter=Q(breached=True)),
+        )
+        .order_by()
+    }
+    response_by_severity = []
+    total_answered, weighted = 0, 0.0
+    for value, label in Severity.choices:
+        row = rows.get(value)
+        if row is None:
+            response_by_severity.append((label, 0, None, 0))
+            continue
+        hours = _hours(row["average"])
+        response_by_severity.append((label, row["answered"], hours, row["breached"]))
+        if hours is not None:
+            total_answered += row["answered"]
+            weighted += row["average"].total_seconds() / 3600 * row["answered"]
+    return ServiceReport(
+        months=month_list,
+        categories=list(ComplaintCategory.choices),
+        by_month=by_month,
+        month_rows=[
+            (
+                month,
+                [by_month.get(month, {}).get(value, 0) for value in ComplaintCategory.values],
+                sum(by_month.get(month, {}).values()),
+            )
+            for month in month_list
+        ],
+        root_causes=root_causes,
+        response_by_severity=response_by_severity,
+        average_response_hours=round(weighted / total_answered, 1) if total_answered else None,
+        breached=sum(row["breached"] for row in rows.values()),
+        total=sum(row["total"] for row in rows.values()),
+    )

@@ -1,0 +1,1 @@
+"""Account tiering: the scoring model, scores with their breakdown, and overrides."""

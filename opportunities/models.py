@@ -1,0 +1,377 @@
+"""Opportunities (商机): pipeline stages, product lines, opportunities with their stage
+history, and contracts.
+
+Stages and product lines are configuration: everyone signed in reads them, only
+admins change them. Opportunities, their stage changes and contracts hang off an
+account and follow its visibility (``account_path``).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from kam.scoping import ScopedQuerySet
+from opportunities.choices import ContractStatus, OpportunityType, StageKind
+
+
+def default_currency():
+    return settings.DEFAULT_CURRENCY
+
+
+class ConfigQuerySet(ScopedQuerySet):
+    """Not account-scoped: every signed-in user reads it, only admins change it."""
+
+    scope = "configuration"
+
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class ProductLine(models.Model):
+    """A line of what we sell: the columns of the whitespace matrix."""
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = ConfigQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("product line")
+        verbose_name_plural = _("product lines")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return gettext(self.name) if self.name else ""
+
+
+class Stage(models.Model):
+    """A pipeline stage: its place on the board and its default win probability."""
+
+    name = models.CharField(_("name"), max_length=80)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    probability = models.PositiveSmallIntegerField(
+        _("default win probability (%)"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=StageKind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ConfigQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pipeline stage")
+        verbose_name_plural = _("pipeline stages")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(probability__gte=0) & Q(probability__lte=100),
+                name="stage_probability_0_100",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=StageKind.WON) | Q(probability=100),
+                name="stage_won_is_100",
+                violation_error_message=_("A won stage has a probability of 100%."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=StageKind.LOST) | Q(probability=0),
+                name="stage_lost_is_0",
+                violation_error_message=_("A lost stage has a probability of 0%."),
+            ),
+        ]
+
+    def __str__(self):
+        return pgettext("pipeline stage", self.name) if self.name else ""
+
+    @property
+    def is_open(self):
+        return self.kind == StageKind.OPEN
+
+    @property
+    def is_closed(self):
+        return self.kind != StageKind.OPEN
+
+
+class OpportunityQuerySet(ScopedQuerySet):
+    account_path = "account"
+
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def open(self):
+        return self.filter(stage__kind=StageKind.OPEN)
+
+    def won(self):
+        return self.filter(stage__kind=StageKind.WON)
+
+    def lost(self):
+        return self.filter(stage__kind=StageKind.LOST)
+
+
+class Opportunity(models.Model):
+    """A deal to grow an account: new business, cross-sell, up-sell or renewal."""
+
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    type = models.CharField(
+        _("type"), max_length=16, choices=OpportunityType.choices,
+        default=OpportunityType.NEW_BUSINESS,
+    )  # fmt: skip
+    product_line = models.ForeignKey(
+        ProductLine,
+        verbose_name=_("product line"),
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+    )
+    amount = models.DecimalField(
+        _("amount"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(_("currency"), max_length=3, default=default_currency)
+    expected_close_on = models.DateField(
+        _("expected close date"),
+        help_text=_("Set to the actual date when the opportunity is won or lost."),
+    )
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="opportunities"
+    )
+    probability = models.PositiveSmallIntegerField(
+        _("win probability (%)"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Defaults to the stage's probability; you may set your own."),
+    )
+    stage_entered_at = models.DateTimeField(_("in this stage since"), default=timezone.now)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_opportunities",
+    )
+    contacts = models.ManyToManyField(
+        "accounts.Contact", verbose_name=_("contacts"), related_name="opportunities", blank=True
+    )
+    competitors = models.CharField(_("competitors"), max_length=300, blank=True)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    close_reason = models.TextField(
+        _("win/loss reason"), blank=True, help_text=_("Required when the opportunity closes.")
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OpportunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        ordering = ["expected_close_on", "pk"]
+        indexes = [
+            models.Index(fields=["account", "product_line"]),
+            models.Index(fields=["owner", "expected_close_on"]),
+            models.Index(fields=["stage", "expected_close_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(probability__gte=0) & Q(probability__lte=100),
+                name="opportunity_probability_0_100",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("opportunities:detail", args=[self.pk])
+
+    @property
+    def weighted_amount(self):
+        return (self.amount * self.probability / 100).quantize(self.amount)
+
+    @property
+    def competitor_list(self):
+        return [name.strip() for name in self.competitors.split(",") if name.strip()]
+
+
+class StageChangeQuerySet(ScopedQuerySet):
+    account_path = "opportunity__account"
+
+
+class OpportunityStageChange(models.Model):
+    """One move of an opportunity between stages (the first has no ``from_stage``):
+    time in stage, conversion and velocity are computed from these rows."""
+
+    opportunity = models.ForeignKey(
+        Opportunity,
+        verbose_name=_("opportunity"),
+        on_delete=models.CASCADE,
+        related_name="stage_changes",
+    )
+    from_stage = models.ForeignKey(
+        Stage,
+        verbose_name=_("from stage"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_stage = models.ForeignKey(
+        Stage, verbose_name=_("to stage"), on_delete=models.PROTECT, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    objects = StageChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["changed_at", "pk"]
+        indexes = [models.Index(fields=["opportunity", "changed_at"])]
+
+    def __str__(self):
+        return f"{self.opportunity}: {self.from_stage or '—'} → {self.to_stage}"
+
+
+class ContractQuerySet(ScopedQuerySet):
+    account_path = "account"
+
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def renewals_due(self, *, on):
+        """Live contracts (signed or active) that end on ``on``: the reminders issue asks
+        for today + 90 and today + 30 days."""
+        return self.active().filter(
+            ends_on=on, status__in=[ContractStatus.SIGNED, ContractStatus.ACTIVE]
+        )
+
+
+class Contract(models.Model):
+    """A contract with an account: term, review by legal and finance, key clauses."""
+
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="contracts",
+    )
+    opportunity = models.ForeignKey(
+        Opportunity,
+        verbose_name=_("opportunity"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contracts",
+    )
+    number = models.CharField(_("contract number"), max_length=64, unique=True)
+    title = models.CharField(pgettext_lazy("contract", "title"), max_length=200, blank=True)
+    amount = models.DecimalField(
+        _("amount"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(_("currency"), max_length=3, default=default_currency)
+    starts_on = models.DateField(_("start date"))
+    ends_on = models.DateField(_("end date"), help_text=_("The renewal date."))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ContractStatus.choices, default=ContractStatus.DRAFT
+    )
+    legal_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("legal review by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    legal_reviewed_at = models.DateTimeField(_("legal review at"), null=True, blank=True)
+    finance_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("finance review by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    finance_reviewed_at = models.DateTimeField(_("finance review at"), null=True, blank=True)
+    confidentiality = models.TextField(_("confidentiality clause"), blank=True)
+    intellectual_property = models.TextField(_("intellectual property clause"), blank=True)
+    payment_terms = models.TextField(_("payment terms"), blank=True)
+    file_reference = models.CharField(
+        _("file reference"),
+        max_length=300,
+        blank=True,
+        help_text=_("Where the signed file is kept: a document number, path or link."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        ordering = ["ends_on", "pk"]
+        indexes = [models.Index(fields=["account", "ends_on"]), models.Index(fields=["ends_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")),
+                name="contract_ends_after_start",
+                violation_error_message=_("The end date must be after the start date."),
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="contract_amount_positive"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("opportunities:contract-detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
+            raise ValidationError({"ends_on": _("The end date must be after the start date.")})
+
+    @property
+    def renewal_on(self):
+        return self.ends_on
+
+    @property
+    def days_to_renewal(self):
+        return (self.ends_on - timezone.localdate()).days

@@ -1,0 +1,389 @@
+"""Reads over opportunities: the board, the weighted forecast, the whitespace matrix,
+stage history with time in stage, conversion and velocity.
+
+Every function starts from what the user may see (``visible_to``) and runs a
+fixed number of queries whatever the number of rows. The forecast functions are
+what the dashboards reuse: pass ``queryset`` to narrow (a FilterSet's ``qs``).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncQuarter
+from django.utils import timezone
+
+from accounts.models import Account, Contact
+from kam.models import Team, TeamMembership, User
+from opportunities.choices import (
+    BEST_CASE_MIN_PROBABILITY,
+    COMMIT_MIN_PROBABILITY,
+    StageKind,
+)
+from opportunities.models import Opportunity, OpportunityStageChange, ProductLine, Stage
+
+ZERO = Decimal("0.00")
+CENTS = Decimal("0.01")
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+WHITESPACE_WINDOW_DAYS = 365
+
+# --- forecast ---------------------------------------------------------------------------
+
+
+def _weighted():
+    return ExpressionWrapper(F("amount") * F("probability") / Value(Decimal(100)), MONEY)
+
+
+def _forecast_aggregates(today: date):
+    open_ = Q(stage__kind=StageKind.OPEN)
+    won = Q(stage__kind=StageKind.WON)
+    return {
+        "pipeline": Coalesce(Sum("amount", filter=open_), ZERO, output_field=MONEY),
+        "weighted": Coalesce(Sum(_weighted(), filter=open_), ZERO, output_field=MONEY),
+        "commit": Coalesce(
+            Sum("amount", filter=open_ & Q(probability__gte=COMMIT_MIN_PROBABILITY)),
+            ZERO,
+            output_field=MONEY,
+        ),
+        "best_case": Coalesce(
+            Sum("amount", filter=open_ & Q(probability__gte=BEST_CASE_MIN_PROBABILITY)),
+            ZERO,
+            output_field=MONEY,
+        ),
+        "won": Coalesce(
+            Sum("amount", filter=won & Q(closed_on__lte=today)), ZERO, output_field=MONEY
+        ),
+        "open_count": Count("pk", filter=open_),
+        "won_count": Count("pk", filter=won & Q(closed_on__lte=today)),
+    }
+
+
+def _round(row: dict) -> dict:
+    for key in ("pipeline", "weighted", "commit", "best_case", "won"):
+        row[key] = (row.get(key) or ZERO).quantize(CENTS)
+    return row
+
+
+def _base(user, queryset=None):
+    queryset = Opportunity.objects.all() if queryset is None else queryset
+    return queryset.visible_to(user).active().exclude(stage__kind=StageKind.LOST)
+
+
+def quarter_label(day: date) -> str:
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+
+
+def forecast_totals(*, user, queryset=None, today: date | None = None) -> dict:
+    """Pipeline, weighted pipeline (amount × probability), commit (open at ≥ 75%),
+    best case (open at ≥ 50%) and won to date over the user's opportunities. 1 query."""
+    today = today or timezone.localdate()
+    return _round(_base(user, queryset).aggregate(**_forecast_aggregates(today)))
+
+
+def forecast_by_quarter(*, user, queryset=None, today: date | None = None) -> list[dict]:
+    """The forecast per expected close quarter (won deals count in the quarter they
+    closed: winning sets the expected close date to the day). 1 query."""
+    today = today or timezone.localdate()
+    rows = (
+        _base(user, queryset)
+        .annotate(quarter=TruncQuarter("expected_close_on"))
+        .values("quarter")
+        .annotate(**_forecast_aggregates(today))
+        .order_by("quarter")
+    )
+    return [_round({**row, "label": quarter_label(row["quarter"])}) for row in rows]
+
+
+def forecast_by_owner(*, user, queryset=None, today: date | None = None) -> list[dict]:
+    """The forecast per KAM (the opportunity's owner). 2 queries."""
+    today = today or timezone.localdate()
+    rows = list(
+        _base(user, queryset)
+        .values("owner")
+        .annotate(**_forecast_aggregates(today))
+        .order_by("owner")
+    )
+    owners = User.objects.in_bulk([row["owner"] for row in rows])
+    result = [_round({**row, "owner": owners[row["owner"]]}) for row in rows]
+    result.sort(key=lambda row: (-row["weighted"], row["owner"].display_name))
+    return result
+
+
+def forecast_by_team(*, user, queryset=None, today: date | None = None) -> list[dict]:
+    """The forecast per team: its members' and its supervisor's opportunities. A person
+    in two teams counts in both. 3 queries."""
+    today = today or timezone.localdate()
+    by_owner = {row["owner"].pk: row for row in forecast_by_owner(user=user, queryset=queryset,
+                                                                   today=today)}  # fmt: skip
+    teams = Team.objects.filter(
+        Q(supervisor__in=list(by_owner)) | Q(memberships__user__in=list(by_owner))
+    ).distinct()
+    members = defaultdict(set)
+    for team_id, user_id in TeamMembership.objects.filter(team__in=teams).values_list(
+        "team_id", "user_id"
+    ):
+        members[team_id].add(user_id)
+    result = []
+    for team in teams.select_related("supervisor").order_by("name"):
+        owner_ids = (members[team.pk] | {team.supervisor_id}) & set(by_owner)
+        row = {"team": team, "open_count": 0, "won_count": 0}
+        for key in ("pipeline", "weighted", "commit", "best_case", "won"):
+            row[key] = sum((by_owner[pk][key] for pk in owner_ids), ZERO)
+        row["open_count"] = sum(by_owner[pk]["open_count"] for pk in owner_ids)
+        row["won_count"] = sum(by_owner[pk]["won_count"] for pk in owner_ids)
+        result.append(row)
+    return result
+
+
+# --- board ------------------------------------------------------------------------------
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    cards: list = field(default_factory=list)
+    total: Decimal = ZERO
+    weighted: Decimal = ZERO
+
+    @property
+    def count(self):
+        return len(self.cards)
+
+
+def board_columns(*, queryset) -> tuple[list[BoardColumn], list[Stage]]:
+    """The board: one column per active stage with its cards, total and weighted total.
+    ``queryset`` is already visible-to and filtered. 2 queries."""
+    stages = list(Stage.objects.active().order_by("order", "pk"))
+    columns = {stage.pk: BoardColumn(stage) for stage in stages}
+    cards = queryset.select_related("account", "owner", "product_line").order_by(
+        "expected_close_on", "pk"
+    )
+    for card in cards:
+        column = columns.get(card.stage_id)
+        if column is None:  # a deactivated stage keeps its deals off the board
+            continue
+        column.cards.append(card)
+        column.total += card.amount
+        column.weighted += card.weighted_amount
+    return list(columns.values()), stages
+
+
+# --- stage history, time in stage, conversion, velocity ----------------------------------
+
+
+@dataclass
+class StageStint:
+    stage: Stage
+    entered_at: datetime
+    left_at: datetime | None
+    changed_by: User | None
+    duration: timedelta
+
+    @property
+    def days(self):
+        return round(self.duration.total_seconds() / 86400, 1)
+
+
+def opportunity_stage_history(*, opportunity, now: datetime | None = None) -> list[StageStint]:
+    """Each stage the opportunity went through, with how long it stayed: until the
+    next change, or until now for the current stage. 1 query."""
+    now = now or timezone.now()
+    changes = list(
+        OpportunityStageChange.objects.filter(opportunity=opportunity)
+        .select_related("to_stage", "changed_by")
+        .order_by("changed_at", "pk")
+    )
+    stints = []
+    for index, change in enumerate(changes):
+        following = changes[index + 1] if index + 1 < len(changes) else None
+        left_at = following.changed_at if following else None
+        end = left_at or (now if change.to_stage.is_open else change.changed_at)
+        stints.append(
+            StageStint(change.to_stage, change.changed_at, left_at, change.changed_by,
+                       end - change.changed_at)
+        )  # fmt: skip
+    return stints
+
+
+@dataclass
+class StageStats:
+    stage: Stage
+    entered: int = 0  # opportunities that ever entered the stage
+    advanced: int = 0  # of those, how many later reached a further stage (not lost)
+    average_days: float | None = None  # average completed time in the stage
+
+    @property
+    def conversion(self):
+        return round(100 * self.advanced / self.entered, 1) if self.entered else None
+
+
+def pipeline_stage_stats(*, user, queryset=None) -> list[StageStats]:
+    """Per stage: conversion to a later stage and the average time spent in it, over
+    the user's opportunities. 2 queries, set-based."""
+    opportunities = (Opportunity.objects.all() if queryset is None else queryset).visible_to(user)
+    changes = OpportunityStageChange.objects.filter(opportunity__in=opportunities.values("pk"))
+    next_change = (
+        OpportunityStageChange.objects.filter(
+            opportunity=OuterRef("opportunity"), changed_at__gt=OuterRef("changed_at")
+        )
+        .order_by("changed_at", "pk")
+        .values("changed_at")[:1]
+    )
+    later = OpportunityStageChange.objects.filter(
+        opportunity=OuterRef("opportunity"),
+        changed_at__gte=OuterRef("changed_at"),
+        to_stage__order__gt=OuterRef("to_stage__order"),
+    ).exclude(to_stage__kind=StageKind.LOST)
+    rows = (
+        changes.annotate(left_at=Subquery(next_change), moved_on=Exists(later))
+        .values("to_stage")
+        .annotate(
+            entered=Count("opportunity", distinct=True),
+            advanced=Count("opportunity", distinct=True, filter=Q(moved_on=True)),
+            average=Avg(
+                ExpressionWrapper(F("left_at") - F("changed_at"), DurationField()),
+                filter=Q(left_at__isnull=False),
+            ),
+        )
+        .order_by()
+    )
+    by_stage = {row["to_stage"]: row for row in rows}
+    result = []
+    for stage in Stage.objects.order_by("order", "pk"):
+        row = by_stage.get(stage.pk)
+        stats = StageStats(stage)
+        if row:
+            stats.entered, stats.advanced = row["entered"], row["advanced"]
+            if row["average"] is not None:
+                stats.average_days = round(row["average"].total_seconds() / 86400, 1)
+        if stage.is_open or row:
+            result.append(stats)
+    return result
+
+
+def pipeline_velocity(*, user, queryset=None, today: date | None = None) -> dict:
+    """Sales velocity over the user's opportunities: open deals, average won amount,
+    win rate (won ÷ closed), average sales cycle (days from the first stage entry to
+    winning) and their product, the value the pipeline yields per day. 1 query."""
+    today = today or timezone.localdate()
+    opportunities = (
+        (Opportunity.objects.all() if queryset is None else queryset).visible_to(user).active()
+    )
+    first_entry = (
+        OpportunityStageChange.objects.filter(opportunity=OuterRef("pk"))
+        .order_by("changed_at", "pk")
+        .values("changed_at")[:1]
+    )
+    won_entry = (
+        OpportunityStageChange.objects.filter(
+            opportunity=OuterRef("pk"), to_stage__kind=StageKind.WON
+        )
+        .order_by("-changed_at", "-pk")
+        .values("changed_at")[:1]
+    )
+    totals = opportunities.annotate(
+        opened_at=Subquery(first_entry), won_at=Subquery(won_entry)
+    ).aggregate(
+        open_count=Count("pk", filter=Q(stage__kind=StageKind.OPEN)),
+        won_count=Count("pk", filter=Q(stage__kind=StageKind.WON)),
+        lost_count=Count("pk", filter=Q(stage__kind=StageKind.LOST)),
+        won_amount=Avg("amount", filter=Q(stage__kind=StageKind.WON)),
+        cycle=Avg(
+            ExpressionWrapper(F("won_at") - F("opened_at"), DurationField()),
+            filter=Q(stage__kind=StageKind.WON),
+        ),
+    )
+    closed = totals["won_count"] + totals["lost_count"]
+    win_rate = Decimal(totals["won_count"]) / closed if closed else None
+    cycle_days = totals["cycle"].total_seconds() / 86400 if totals["cycle"] is not None else None
+    average = (totals["won_amount"] or ZERO).quantize(CENTS)
+    velocity = None
+    if win_rate is not None and cycle_days:
+        velocity = (totals["open_count"] * average * win_rate / Decimal(str(cycle_days))).quantize(
+            CENTS
+        )
+    return {
+        "open_count": totals["open_count"],
+        "average_won_amount": average,
+        "win_rate": round(win_rate * 100, 1) if win_rate is not None else None,
+        "cycle_days": round(cycle_days, 1) if cycle_days is not None else None,
+        "velocity_per_day": velocity,
+    }
+
+
+# --- whitespace -------------------------------------------------------------------------
+
+BOUGHT, IN_PIPELINE, OPEN = "bought", "pipeline", "open"
+
+
+@dataclass
+class WhitespaceRow:
+    account: Account
+    cells: list  # (product line, state) in column order
+
+
+def whitespace_matrix(*, user, accounts=None, today: date | None = None):
+    """Accounts × active product lines. A cell is *bought* when the account won a deal
+    in that line in the last 12 months, *in pipeline* when it has an open deal there,
+    else *open* (whitespace). Actuals from the ERP join the *bought* rule when the
+    plans app brings them. 3 queries."""
+    today = today or timezone.localdate()
+    since = today - timedelta(days=WHITESPACE_WINDOW_DAYS)
+    accounts = Account.objects.visible_to(user).active() if accounts is None else accounts
+    accounts = list(accounts.order_by("name", "pk"))
+    lines = list(ProductLine.objects.active().order_by("order", "name"))
+    pairs = (
+        Opportunity.objects.visible_to(user)
+        .active()
+        .filter(account__in=[account.pk for account in accounts])
+        .filter(
+            Q(stage__kind=StageKind.OPEN)
+            | Q(stage__kind=StageKind.WON, closed_on__gte=since, closed_on__lte=today)
+        )
+        .values_list("account_id", "product_line_id", "stage__kind")
+        .distinct()
+    )
+    state = {}
+    for account_id, line_id, kind in pairs:
+        key = (account_id, line_id)
+        if kind == StageKind.WON:
+            state[key] = BOUGHT
+        elif state.get(key) != BOUGHT:
+            state[key] = IN_PIPELINE
+    rows = [
+        WhitespaceRow(account, [(line, state.get((account.pk, line.pk), OPEN)) for line in lines])
+        for account in accounts
+    ]
+    return rows, lines
+
+
+# --- the account page ---------------------------------------------------------------------
+
+
+def account_opportunities(*, user, account, limit: int = 20):
+    """An account's open opportunities for its page. 2 queries (the contacts prefetch)."""
+    return (
+        Opportunity.objects.visible_to(user)
+        .active()
+        .open()
+        .filter(account=account)
+        .select_related("stage", "owner", "product_line")
+        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.only("pk", "name")))
+        .order_by("expected_close_on", "pk")[:limit]
+    )

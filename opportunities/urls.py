@@ -1,0 +1,5 @@
+from opportunities import views
+
+app_name = "opportunities"
+
+urlpatterns = views.urlpatterns

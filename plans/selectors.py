@@ -1,0 +1,309 @@
+"""Reads of plans and actuals: attainment, collections, action items due.
+
+Every function starts from ``visible_to(user)`` and runs a fixed number of
+queries whatever the number of accounts, KAMs or teams (figures are summed by
+PostgreSQL with GROUP BY, never in a loop of queries). The dashboards and the
+health check read these.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from accounts.models import Account
+from kam.models import Team, User
+from plans.choices import QUARTERS
+from plans.models import AccountPlan, ActionItem, Actual, KamQuota, PlanTarget, TeamQuota
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+#: how each level groups actuals and plan targets
+GROUPS = {
+    "account": ("account_id", "plan__account_id"),
+    "kam": ("account__owner_id", "plan__account__owner_id"),
+    "team": (
+        "account__owner__team_memberships__team_id",
+        "plan__account__owner__team_memberships__team_id",
+    ),
+}
+
+
+def quarter_of(month: int) -> int:
+    return (month - 1) // 3 + 1
+
+
+def elapsed_months(year: int, as_of: date) -> int:
+    """Months of ``year`` elapsed at ``as_of``, the current month included."""
+    if year < as_of.year:
+        return 12
+    if year > as_of.year:
+        return 0
+    return as_of.month
+
+
+def _spread(quarters: list, months: int) -> Decimal:
+    """The target for the first ``months`` months: each quarter spread evenly over
+    its three months."""
+    total = ZERO
+    for index, value in enumerate(quarters):
+        first = index * 3
+        inside = max(0, min(3, months - first))
+        total += Decimal(value or 0) * inside / 3
+    return total.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _rate(actual, target):
+    if not target:
+        return None
+    return (Decimal(actual) * 100 / Decimal(target)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass
+class Attainment:
+    """Actual against target for one account, KAM or team, for a period (a quarter,
+    or the year to date) with the year's run-rate forecast."""
+
+    key: int
+    label: str = ""
+    obj: object = None
+    quarters: list = field(default_factory=lambda: [ZERO] * 4)  # plan targets by quarter
+    quota_quarters: list | None = None  # the quota by quarter (KAMs and teams)
+    actual: Decimal = ZERO  # in the period
+    gross_profit: Decimal = ZERO  # in the period
+    ytd_actual: Decimal = ZERO
+    period_months: tuple = ()
+    elapsed: int = 0
+    quarter: int | None = None
+
+    @property
+    def plan_year_target(self) -> Decimal:
+        return sum(self.quarters, ZERO)
+
+    @property
+    def year_target(self) -> Decimal:
+        if self.quota_quarters is not None:
+            return sum(self.quota_quarters, ZERO)
+        return self.plan_year_target
+
+    @property
+    def target_quarters(self) -> list:
+        return self.quota_quarters if self.quota_quarters is not None else self.quarters
+
+    @property
+    def target(self) -> Decimal:
+        """The period's target: the quarter's, or the year to date's (spread by month)."""
+        if self.quarter:
+            return Decimal(self.target_quarters[self.quarter - 1])
+        return _spread(self.target_quarters, self.elapsed)
+
+    @property
+    def rate(self):
+        return _rate(self.actual, self.target)
+
+    @property
+    def forecast(self):
+        """Run rate: the year-to-date actual over the elapsed months, times 12."""
+        if not self.elapsed:
+            return None
+        return (self.ytd_actual * 12 / self.elapsed).quantize(CENT, ROUND_HALF_UP)
+
+    @property
+    def forecast_rate(self):
+        forecast = self.forecast
+        return None if forecast is None else _rate(forecast, self.year_target)
+
+    @property
+    def gross_margin(self):
+        return _rate(self.gross_profit, self.actual)
+
+
+def _figures(level: str, accounts, year: int, months, elapsed: int) -> dict:
+    """{key: Attainment} with actuals and plan targets summed per key (2 queries)."""
+    actual_key, target_key = GROUPS[level]
+    rows = {}
+    actuals = (
+        Actual.objects.filter(account__in=accounts.values("pk"), year=year)
+        .values(actual_key)
+        .annotate(
+            actual=Sum("revenue", filter=Q(month__in=months)),
+            gross_profit=Sum("gross_profit", filter=Q(month__in=months)),
+            ytd=Sum("revenue", filter=Q(month__lte=elapsed)),
+        )
+        .order_by()
+    )
+    for row in actuals:
+        key = row[actual_key]
+        if key is None:
+            continue
+        item = rows.setdefault(key, Attainment(key=key))
+        item.actual = row["actual"] or ZERO
+        item.gross_profit = row["gross_profit"] or ZERO
+        item.ytd_actual = row["ytd"] or ZERO
+    targets = (
+        PlanTarget.objects.filter(plan__account__in=accounts.values("pk"), plan__year=year)
+        .values(target_key)
+        .annotate(**{f"q{q}": Sum("revenue", filter=Q(quarter=q)) for q in QUARTERS})
+        .order_by()
+    )
+    for row in targets:
+        key = row[target_key]
+        if key is None:
+            continue
+        item = rows.setdefault(key, Attainment(key=key))
+        item.quarters = [row[f"q{q}"] or ZERO for q in QUARTERS]
+    return rows
+
+
+def _period(year, quarter, as_of):
+    as_of = as_of or timezone.localdate()
+    elapsed = elapsed_months(year, as_of)
+    if quarter:
+        months = tuple(range(quarter * 3 - 2, quarter * 3 + 1))
+    else:
+        months = tuple(range(1, elapsed + 1))
+    return months, elapsed
+
+
+def _finish(rows: dict, months, elapsed, quarter) -> None:
+    for item in rows.values():
+        item.period_months, item.elapsed, item.quarter = months, elapsed, quarter
+
+
+def attainment_by_account(*, user, year: int, quarter=None, as_of=None, accounts=None) -> list:
+    """One row per visible account with a target or an actual (3 queries)."""
+    months, elapsed = _period(year, quarter, as_of)
+    visible = Account.objects.visible_to(user)
+    if accounts is not None:
+        visible = visible.filter(pk__in=accounts.values("pk"))
+    rows = _figures("account", visible, year, months, elapsed)
+    for account in visible.filter(pk__in=list(rows)).select_related("owner"):
+        rows[account.pk].obj, rows[account.pk].label = account, account.name
+    _finish(rows, months, elapsed, quarter)
+    return sorted((r for r in rows.values() if r.obj), key=lambda r: r.label.lower())
+
+
+def attainment_by_kam(*, user, year: int, quarter=None, as_of=None, team=None) -> list:
+    """One row per KAM owning visible accounts (or holding a quota), with the quota
+    as target when one is set and the sum of the plans' targets otherwise (4 queries)."""
+    months, elapsed = _period(year, quarter, as_of)
+    visible = Account.objects.visible_to(user)
+    quotas = KamQuota.objects.visible_to(user).filter(quota__year=year)
+    if team is not None:
+        visible = visible.filter(owner__team_memberships__team=team)
+        quotas = quotas.filter(quota__team=team)
+    rows = _figures("kam", visible, year, months, elapsed)
+    for split in quotas.order_by():
+        item = rows.setdefault(split.user_id, Attainment(key=split.user_id))
+        previous = item.quota_quarters or [ZERO] * 4
+        item.quota_quarters = [a + b for a, b in zip(previous, split.quarters, strict=True)]
+    for person in User.objects.filter(pk__in=list(rows)):
+        rows[person.pk].obj, rows[person.pk].label = person, person.display_name
+    _finish(rows, months, elapsed, quarter)
+    return sorted((r for r in rows.values() if r.obj), key=lambda r: r.label.lower())
+
+
+def attainment_by_team(*, user, year: int, quarter=None, as_of=None) -> list:
+    """One row per visible team: its members' accounts against the team quota, or
+    the plans' targets when no quota is set (4 queries)."""
+    months, elapsed = _period(year, quarter, as_of)
+    teams = {team.pk: team for team in Team.objects.visible_to(user)}
+    rows = _figures("team", Account.objects.visible_to(user), year, months, elapsed)
+    rows = {key: row for key, row in rows.items() if key in teams}
+    for quota in TeamQuota.objects.visible_to(user).filter(year=year, team__in=list(teams)):
+        item = rows.setdefault(quota.team_id, Attainment(key=quota.team_id))
+        item.quota_quarters = quota.quarters
+    for key, item in rows.items():
+        item.obj, item.label = teams[key], teams[key].name
+    _finish(rows, months, elapsed, quarter)
+    return sorted(rows.values(), key=lambda r: r.label.lower())
+
+
+def account_attainment(*, account: Account, year: int, quarter=None, as_of=None) -> Attainment:
+    """The figures of one account (the caller has checked it is visible): 2 queries."""
+    months, elapsed = _period(year, quarter, as_of)
+    rows = _figures("account", Account.objects.filter(pk=account.pk), year, months, elapsed)
+    item = rows.get(account.pk) or Attainment(key=account.pk)
+    item.obj, item.label = account, account.name
+    _finish({account.pk: item}, months, elapsed, quarter)
+    return item
+
+
+# --- collections ------------------------------------------------------------------------
+
+AGING_BUCKETS = ("overdue_1_30", "overdue_31_60", "overdue_61_90", "overdue_over_90")
+
+
+@dataclass
+class Collections:
+    """Overdue receivables of an account at the latest month the ERP reported."""
+
+    year: int
+    month: int
+    overdue_1_30: Decimal
+    overdue_31_60: Decimal
+    overdue_61_90: Decimal
+    overdue_over_90: Decimal
+    invoiced: Decimal
+    collected: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return sum((getattr(self, name) for name in AGING_BUCKETS), ZERO)
+
+    @property
+    def risk(self) -> str:
+        """The signal the health check reads: high (anything over 60 days), medium
+        (31–60 days), low (within 30 days) or none."""
+        if self.overdue_61_90 or self.overdue_over_90:
+            return "high"
+        if self.overdue_31_60:
+            return "medium"
+        if self.overdue_1_30:
+            return "low"
+        return "none"
+
+
+def collections_by_account(*, accounts) -> dict:
+    """{account id: Collections} from each account's latest actual (one query);
+    ``accounts`` is a queryset the caller has already scoped."""
+    latest = (
+        Actual.objects.filter(account__in=accounts.values("pk"))
+        .order_by("account_id", "-year", "-month")
+        .distinct("account_id")
+        .values("account_id", "year", "month", "invoiced", "collected", *AGING_BUCKETS)
+    )
+    return {row.pop("account_id"): Collections(**row) for row in latest}
+
+
+# --- plans and action items -------------------------------------------------------------
+
+
+def action_items_due(*, user, day=None):
+    """The user's own open action items due by ``day`` (today): one query when listed."""
+    day = day or timezone.localdate()
+    return (
+        ActionItem.objects.visible_to(user)
+        .filter(owner=user)
+        .due_by(day)
+        .select_related("plan__account")
+        .order_by("due_on", "pk")
+    )
+
+
+def account_plan_card(*, account: Account, as_of=None) -> dict:
+    """The current year's plan, its attainment and the collections of one account,
+    for the account page (4 queries)."""
+    as_of = as_of or timezone.localdate()
+    year, quarter = as_of.year, quarter_of(as_of.month)
+    plan = AccountPlan.objects.filter(account=account, year=year).first()
+    collections = collections_by_account(accounts=Account.objects.filter(pk=account.pk))
+    return {
+        "plan": plan,
+        "year": year,
+        "quarter": quarter,
+        "ytd": account_attainment(account=account, year=year, as_of=as_of),
+        "collections": collections.get(account.pk),
+    }
