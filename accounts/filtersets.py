@@ -71,6 +71,13 @@ class AccountFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
     tag = django_filters.CharFilter(field_name="tags", lookup_expr="contains", method="filter_tag",
                                     label=_("Tag"))  # fmt: skip
     strategic = django_filters.BooleanFilter(method="filter_strategic", label=_("Strategic"))
+    past_cadence = django_filters.BooleanFilter(
+        method="filter_past_cadence", label=_("Past the visit cadence")
+    )
+    graded = django_filters.BooleanFilter(method="filter_graded", label=_("Graded"))
+    health_checked = django_filters.BooleanFilter(
+        method="filter_health_checked", label=_("Health checked")
+    )
     archived = django_filters.BooleanFilter(method="filter_noop", label=_("Archived"))
     ordering = StableOrderingFilter(
         fields=(
@@ -120,6 +127,18 @@ class AccountFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
             Q(is_industry_leader=True) | Q(is_reference_customer=True) | Q(has_channel_value=True)
         )
         return queryset.filter(strategic) if value else queryset.exclude(strategic)
+
+    def filter_graded(self, queryset, name, value):
+        return queryset.exclude(tier="") if value else queryset.filter(tier="")
+
+    def filter_health_checked(self, queryset, name, value):
+        return queryset.exclude(health_status="") if value else queryset.filter(health_status="")
+
+    def filter_past_cadence(self, queryset, name, value):
+        from accounts.selectors import accounts_past_cadence
+
+        overdue = accounts_past_cadence(queryset).order_by().values("pk")
+        return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
 
     def filter_noop(self, queryset, name, value):
         return queryset  # applied in filter_queryset
@@ -176,8 +195,15 @@ class VisitFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
         queryset=_visible_users, label=_("Logged by")
     )
     occurred = django_filters.DateFromToRangeFilter(field_name="occurred_at", label=_("Date range"))
+    next_visit_owner = django_filters.ModelMultipleChoiceFilter(
+        queryset=_visible_users, label=_("Revisit by")
+    )
     follow_up = django_filters.ChoiceFilter(
-        choices=(("open", _("Revisit planned")), ("due", _("Revisit due or overdue"))),
+        choices=(
+            ("open", _("Revisit planned")),
+            ("due", _("Revisit due or overdue")),
+            ("overdue", _("Revisit overdue")),
+        ),
         method="filter_follow_up",
         label=_("Revisit"),
     )
@@ -212,6 +238,8 @@ class VisitFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
         queryset = queryset.filter(next_visit_on__isnull=False, follow_up_closed_at__isnull=True)
         if value == "due":
             queryset = queryset.filter(next_visit_on__lte=timezone.localdate())
+        elif value == "overdue":
+            queryset = queryset.filter(next_visit_on__lt=timezone.localdate())
         return queryset
 
     def filter_noop(self, queryset, name, value):

@@ -152,3 +152,155 @@ def relationship_map(*, account: Account) -> RelationshipMap:
 
 def coverage_label(level):
     return dict(ContactLevel.choices).get(level, _("Unknown"))
+
+
+# --- dashboards: what is due, cadence, activity ----------------------------------------------
+
+
+def revisits_due(*, user, day=None):
+    """The user's planned revisits due by ``day`` (today) and not done yet, oldest first."""
+    day = day or timezone.localdate()
+    return (
+        Visit.objects.visible_to(user)
+        .open_follow_ups()
+        .filter(next_visit_owner=user, next_visit_on__lte=day)
+        .select_related("account")
+        .order_by("next_visit_on", "pk")
+    )
+
+
+def with_cadence_due(accounts, *, cadences=None):
+    """Annotate ``last_visit_at`` and ``cadence_due_on``: the day the next visit is due
+    by the tier's visit cadence (no tier counts as tier D; never visited: due at once)."""
+    from datetime import date
+
+    from django.db.models import (
+        Case,
+        DateField,
+        ExpressionWrapper,
+        IntegerField,
+        Max,
+        Q,
+        Value,
+        When,
+    )
+    from django.db.models.functions import Coalesce, TruncDate
+
+    from accounts.tiering.models import ScoringModel
+
+    cadences = cadences or ScoringModel.current().cadences
+    cadence = Case(
+        *[When(tier=tier.upper(), then=Value(days)) for tier, days in cadences.items()],
+        default=Value(cadences["d"]),
+        output_field=IntegerField(),
+    )
+    last = Max("visits__occurred_at", filter=Q(visits__archived_at__isnull=True))
+    due = ExpressionWrapper(TruncDate(last) + cadence, output_field=DateField())
+    return accounts.annotate(
+        last_visit_at=last,
+        cadence_due_on=Coalesce(due, Value(date.min), output_field=DateField()),
+    )
+
+
+def accounts_past_cadence(accounts, *, today=None):
+    """Active accounts whose last visit is older than their tier's visit cadence (or that
+    were never visited), most overdue first. ``accounts`` is already visible-to."""
+    today = today or timezone.localdate()
+    return (
+        with_cadence_due(accounts.active())
+        .filter(cadence_due_on__lt=today)
+        .order_by("cadence_due_on", "name", "pk")
+    )
+
+
+def past_cadence_by_owner(accounts, *, today=None) -> dict:
+    """{owner id: number of their accounts past the visit cadence}: one query."""
+    from django.db.models import Count
+
+    today = today or timezone.localdate()
+    overdue = accounts_past_cadence(accounts, today=today).order_by().values("pk")
+    rows = accounts.filter(pk__in=overdue).values("owner_id").annotate(n=Count("pk")).order_by()
+    return {row["owner_id"]: row["n"] for row in rows}
+
+
+def overdue_revisits_by_owner(*, user, owners, day=None) -> dict:
+    """{user id: planned revisits past their date and not done}, over what ``user``
+    sees, for the revisit owners given: one query."""
+    from django.db.models import Count
+
+    day = day or timezone.localdate()
+    rows = (
+        Visit.objects.visible_to(user)
+        .open_follow_ups()
+        .filter(next_visit_owner__in=owners, next_visit_on__lt=day)
+        .values("next_visit_owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["next_visit_owner_id"]: row["n"] for row in rows}
+
+
+def visits_by_logger(*, user, loggers, since) -> dict:
+    """{user id: visits they logged since ``since`` (a datetime)}: one query."""
+    from django.db.models import Count
+
+    rows = (
+        Visit.objects.visible_to(user)
+        .active()
+        .filter(logged_by__in=loggers, occurred_at__gte=since)
+        .values("logged_by_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["logged_by_id"]: row["n"] for row in rows}
+
+
+def visits_per_week(*, user, loggers, since) -> list[dict]:
+    """[{"week": Monday, "count": n}] of visits logged by ``loggers`` since ``since``
+    (a date), every week present, oldest first: one query."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncWeek
+
+    counts = {
+        row["week"].date() if hasattr(row["week"], "date") else row["week"]: row["n"]
+        for row in Visit.objects.visible_to(user)
+        .active()
+        .filter(logged_by__in=loggers, occurred_at__date__gte=since)
+        .annotate(week=TruncWeek("occurred_at"))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    monday = since - timedelta(days=since.weekday())
+    today = timezone.localdate()
+    weeks = []
+    while monday <= today:
+        weeks.append({"week": monday, "count": counts.get(monday, 0)})
+        monday += timedelta(days=7)
+    return weeks
+
+
+def visit_activity(visits) -> list[dict]:
+    """Visits per logger, kind and week (Monday), from an already visible-to and filtered
+    Visit queryset: one query. Rows: logged_by (User), kind, week, count."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncWeek
+
+    from kam.models import User
+
+    rows = list(
+        visits.annotate(week=TruncWeek("occurred_at"))
+        .values("logged_by_id", "kind", "week")
+        .annotate(n=Count("pk"))
+        .order_by("-week", "logged_by_id", "kind")
+    )
+    users = User.objects.in_bulk({row["logged_by_id"] for row in rows})
+    return [
+        {
+            "logged_by": users[row["logged_by_id"]],
+            "kind": row["kind"],
+            "week": row["week"].date() if hasattr(row["week"], "date") else row["week"],
+            "count": row["n"],
+        }
+        for row in rows
+    ]

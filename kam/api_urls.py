@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import routes as account_routes
+from accounts.health.api import HealthSnapshotViewSet
 from accounts.service import api as service_routes
 from kam.api.views import NotificationViewSet, TeamViewSet, TokenCreateView, UserViewSet
 from opportunities.api import routes as opportunity_routes
@@ -15,6 +16,7 @@ router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("health-scores", HealthSnapshotViewSet, basename="health-score")
 account_routes.register(router)
 service_routes.register(router)
 opportunity_routes.register(router)

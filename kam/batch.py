@@ -13,8 +13,14 @@ from django.db import connection
 
 
 def plan_for_whole_tables() -> None:
-    """Turn nested-loop joins off until the current transaction ends."""
+    """Turn nested-loop joins and JIT compilation off until the current transaction
+    ends (one statement).
+
+    JIT because disabling nested loops prices every plan that still has one at
+    ``disable_cost`` (10^10), far above ``jit_above_cost``: PostgreSQL would then spend
+    seconds compiling a statement that runs in milliseconds (5.4 s of 5.8 s for the
+    reminder sweep over 5,000 accounts)."""
     if not connection.in_atomic_block:
         raise RuntimeError("plan_for_whole_tables() needs a transaction (SET LOCAL).")
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute("SET LOCAL enable_nestloop = off; SET LOCAL jit = off")

@@ -4,16 +4,25 @@ from django.utils.translation import gettext as _
 
 from kam.choices import NotificationKind
 
+_COMPLAINT_KINDS = (
+    NotificationKind.COMPLAINT_BREACHED,
+    NotificationKind.COMPLAINT_DUE_SOON,
+    NotificationKind.COMPLAINT_OVERDUE,
+)
+_CADENCE_KINDS = (NotificationKind.CADENCE_OVERDUE, NotificationKind.CADENCE_ESCALATED)
+
 
 def render_message(notification) -> str:
     params = {key: value for key, value in notification.params.items() if isinstance(key, str)}
     params.setdefault("account", "")
-    if notification.kind == NotificationKind.COMPLAINT_BREACHED and "severity" in params:
+    if notification.kind in _COMPLAINT_KINDS and "severity" in params:
         # stored as the code so each reader gets it in their own language
         from accounts.service.models import Severity
 
         labels = dict(Severity.choices)
         params["severity"] = str(labels.get(params["severity"], params["severity"])).lower()
+    if notification.kind in _CADENCE_KINDS and not params.get("last"):
+        params["last"] = _("none yet")
     templates = {
         NotificationKind.VISIT_COMMENTED: _(
             "%(author)s commented on your visit to %(account)s: %(excerpt)s"
@@ -46,6 +55,34 @@ def render_message(notification) -> str:
         ),
         NotificationKind.HEALTH_DROPPED: _(
             "The health score of %(account)s dropped from %(old)s to %(new)s."
+        ),
+        # reminders (reminders.engine)
+        NotificationKind.REVISIT_DUE: _("A revisit to %(account)s is due (planned for %(due)s)."),
+        NotificationKind.CADENCE_OVERDUE: _(
+            "%(account)s has gone %(days)s days without a visit, past its %(cadence)s-day "
+            "visit cadence (last visit: %(last)s)."
+        ),
+        NotificationKind.CADENCE_ESCALATED: _(
+            "%(account)s, owned by %(owner)s, has gone %(days)s days without a visit, twice "
+            "its %(cadence)s-day visit cadence (last visit: %(last)s)."
+        ),
+        NotificationKind.ACTION_ITEM_DUE: _(
+            "The action item “%(title)s” of the %(year)s plan of %(account)s is due (%(due)s)."
+        ),
+        NotificationKind.COMPLAINT_DUE_SOON: _(
+            "The first response to a %(severity)s complaint from %(account)s is due at %(due)s."
+        ),
+        NotificationKind.COMPLAINT_OVERDUE: _(
+            "The first response to a %(severity)s complaint from %(account)s is overdue (due "
+            "%(due)s): it has been escalated."
+        ),
+        NotificationKind.CONTRACT_RENEWAL: _(
+            "Contract %(number)s with %(account)s ends on %(ends)s: prepare the renewal "
+            "(%(days)s-day reminder)."
+        ),
+        NotificationKind.PLAN_AWAITING_APPROVAL: _(
+            "The %(year)s plan of %(account)s, owned by %(owner)s, has been waiting for "
+            "approval since %(since)s."
         ),
     }
     template = templates.get(notification.kind)

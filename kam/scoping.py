@@ -33,7 +33,8 @@ class ScopedQuerySet(models.QuerySet):
     lookup from the model to ``accounts.Account``; "" on Account itself), or name a
     special rule with ``scope`` ("user", "team", "notification", "team_record" for
     rows with a ``team`` foreign key, "configuration" for settings everyone reads and
-    admins change).
+    admins change, "administration" for what only admins see: robot and webhook
+    addresses with their secrets, delivery logs).
     """
 
     scope = "account"
@@ -132,12 +133,19 @@ def _restrict_configuration(qs, user, action):
     return qs.none()
 
 
+def _restrict_administration(qs, user, action):
+    # Operational records that carry secrets or other people's addresses (IM robots,
+    # webhooks, delivery logs): admins only, for reading and for changing.
+    return qs if user.role == Role.ADMIN else qs.none()
+
+
 _SPECIAL_RULES = {
     "user": _restrict_users,
     "team": _restrict_teams,
     "notification": _restrict_notifications,
     "team_record": _restrict_team_records,
     "configuration": _restrict_configuration,
+    "administration": _restrict_administration,
 }
 
 

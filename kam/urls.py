@@ -25,8 +25,11 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("plans/", include("plans.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("teams/", include("kam.team_urls")),
+    path("notifications/", include("messaging.urls")),
     path("notifications/", include("kam.notification_urls")),
+    path("integrations/", include("integrations.urls")),
     path("api/v1/", include("kam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -145,6 +145,17 @@ class ScopedDetailView(ScopedViewMixin, DetailView):
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "kam/home.html"
 
+    def get(self, request, *args, **kwargs):
+        # A KAM's home is My day; supervisors and executives land on the team dashboard.
+        from dashboards.views import MyDayView, TeamDashboardView
+        from kam.choices import Role
+
+        if request.user.role == Role.ACCOUNT_MANAGER:
+            return MyDayView.as_view()(request, *args, **kwargs)
+        if request.user.role in (Role.SUPERVISOR, Role.EXECUTIVE):
+            return TeamDashboardView.as_view()(request, *args, **kwargs)
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         from accounts.models import Account  # the home page reads the domain, never the reverse
 

@@ -387,3 +387,55 @@ def account_opportunities(*, user, account, limit: int = 20):
         .prefetch_related(Prefetch("contacts", queryset=Contact.objects.only("pk", "name")))
         .order_by("expected_close_on", "pk")[:limit]
     )
+
+
+def pipeline_by_stage(*, user, queryset=None) -> list[dict]:
+    """Open pipeline per active open stage, in stage order: count, amount and weighted
+    amount. 2 queries."""
+    rows = {
+        row["stage"]: row
+        for row in _base(user, queryset)
+        .filter(stage__kind=StageKind.OPEN)
+        .values("stage")
+        .annotate(
+            count=Count("pk"),
+            total=Coalesce(Sum("amount"), ZERO, output_field=MONEY),
+            weighted_total=Coalesce(Sum(_weighted()), ZERO, output_field=MONEY),
+        )
+        .order_by()
+    }
+    result = []
+    for stage in Stage.objects.filter(kind=StageKind.OPEN).order_by("order", "pk"):
+        row = rows.get(stage.pk)
+        if row is None and not stage.is_active:
+            continue
+        result.append(
+            {
+                "stage": stage,
+                "count": row["count"] if row else 0,
+                "amount": (row["total"] if row else ZERO).quantize(CENTS),
+                "weighted": (row["weighted_total"] if row else ZERO).quantize(CENTS),
+            }
+        )
+    return result
+
+
+RENEWAL_WINDOW_DAYS = 90
+
+
+def contracts_to_renew(*, user, owner=None, today: date | None = None, days=RENEWAL_WINDOW_DAYS):
+    """Live contracts (signed or active) ending within ``days`` days, soonest first,
+    over what the user sees (and, given ``owner``, that owner's accounts). 1 query."""
+    from opportunities.choices import ContractStatus
+    from opportunities.models import Contract
+
+    today = today or timezone.localdate()
+    contracts = Contract.objects.visible_to(user).filter(
+        archived_at__isnull=True,
+        status__in=[ContractStatus.SIGNED, ContractStatus.ACTIVE],
+        ends_on__gte=today,
+        ends_on__lte=today + timedelta(days=days),
+    )
+    if owner is not None:
+        contracts = contracts.filter(account__owner=owner)
+    return contracts.select_related("account").order_by("ends_on", "pk")

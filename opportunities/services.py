@@ -173,6 +173,9 @@ def _close(opportunity: Opportunity, stage: Stage, reason: str) -> None:
 
 
 def _record_change(*, opportunity, from_stage, to_stage, actor, when) -> OpportunityStageChange:
+    from integrations import events
+
+    events.opportunity_closed(opportunity, to_stage)  # won or lost: the webhooks' outbox
     return OpportunityStageChange.objects.create(
         opportunity=opportunity,
         from_stage=from_stage,

@@ -21,6 +21,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from accounts.models import Account, Contact
 from kam.choices import Role
+from kam.conflicts import EditConflictMixin
 from kam.forms import add_service_errors
 from kam.models import Team, User
 from kam.scoping import CHANGE, can
@@ -169,7 +170,7 @@ class OpportunityCreateView(WriteRoleRequiredMixin, LoginRequiredMixin, FormView
         return redirect(opportunity)
 
 
-class OpportunityEditView(WriteRoleRequiredMixin, ScopedViewMixin, UpdateView):
+class OpportunityEditView(EditConflictMixin, WriteRoleRequiredMixin, ScopedViewMixin, UpdateView):
     queryset = Opportunity.objects.select_related("account", "stage")
     object_action = CHANGE
     form_class = OpportunityForm

@@ -59,6 +59,12 @@ def _rows_from_table(table) -> list[dict]:
 
 def read_actuals_file(upload) -> list[dict]:
     """Rows as dicts keyed by column; the first data row is line 2 of the file."""
+    return _rows_from_table(read_table(upload))
+
+
+def read_table(upload) -> list:
+    """The cells of a CSV (UTF-8 or GB18030) or Excel file's first sheet, as rows of
+    values; the accounts and contacts imports (integrations.imports) use it too."""
     name = (upload.name or "").lower()
     content = upload.read()
     if name.endswith(".xlsx"):
@@ -68,8 +74,7 @@ def read_actuals_file(upload) -> list[dict]:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as error:
             raise FileRejectedError(_("This is not a readable Excel file.")) from error
-        table = list(book.worksheets[0].iter_rows(values_only=True))
-        return _rows_from_table(table)
+        return list(book.worksheets[0].iter_rows(values_only=True))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -77,4 +82,4 @@ def read_actuals_file(upload) -> list[dict]:
             text = content.decode("gb18030")
         except UnicodeDecodeError as error:
             raise FileRejectedError(_("Save the file as UTF-8 CSV or Excel.")) from error
-    return _rows_from_table(list(csv.reader(io.StringIO(text))))
+    return list(csv.reader(io.StringIO(text)))

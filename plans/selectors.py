@@ -104,6 +104,12 @@ class Attainment:
         return _rate(self.actual, self.target)
 
     @property
+    def ytd_rate(self):
+        """Year-to-date attainment whatever the period: the year-to-date actual against
+        the target spread over the elapsed months."""
+        return _rate(self.ytd_actual, _spread(self.target_quarters, self.elapsed))
+
+    @property
     def forecast(self):
         """Run rate: the year-to-date actual over the elapsed months, times 12."""
         if not self.elapsed:
@@ -306,4 +312,23 @@ def account_plan_card(*, account: Account, as_of=None) -> dict:
         "quarter": quarter,
         "ytd": account_attainment(account=account, year=year, as_of=as_of),
         "collections": collections.get(account.pk),
+    }
+
+
+def team_attainment_by_quarter(*, user, team: Team, year: int, as_of=None) -> dict:
+    """A team's actual and target for each quarter of ``year`` (the quota's quarters when
+    one is set, else its accounts' plans'), as ``attainment_by_team`` counts them, in
+    5 queries instead of 4 calls of 4: {"actual": [q1..q4], "target": [q1..q4]}."""
+    rows = attainment_by_team(user=user, year=year, as_of=as_of)
+    year_row = next((row for row in rows if row.key == team.pk), None)
+    actual_key = GROUPS["team"][0]
+    sums = (
+        Actual.objects.filter(account__in=Account.objects.visible_to(user).values("pk"), year=year)
+        .filter(**{actual_key: team.pk})
+        .aggregate(**{f"q{q}": Sum("revenue", filter=Q(month__in=range(q * 3 - 2, q * 3 + 1)))
+                      for q in QUARTERS})
+    )  # fmt: skip
+    return {
+        "actual": [sums[f"q{q}"] or ZERO for q in QUARTERS],
+        "target": [Decimal(v) for v in year_row.target_quarters] if year_row else [ZERO] * 4,
     }

@@ -312,6 +312,9 @@ def plan_approve(*, actor: User, plan: AccountPlan, comment: str = "") -> Accoun
         comment=(comment or "").strip(),
     )
     _notify(plan, NotificationKind.PLAN_APPROVED, [plan.account.owner], actor)
+    from integrations import events
+
+    events.plan_approved(plan, actor)  # the webhooks' outbox, in this transaction
     return plan
 
 

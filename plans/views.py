@@ -20,6 +20,7 @@ from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from kam.choices import Role
+from kam.conflicts import EditConflictMixin
 from kam.forms import add_service_errors
 from kam.models import Team, TeamMembership, User
 from kam.scoping import CHANGE, VIEW, can
@@ -150,7 +151,9 @@ class PlanDetailView(ScopedDetailView):
         return context
 
 
-class PlanEditView(WriteRoleRequiredMixin, ScopedViewMixin, SingleObjectMixin, FormView):
+class PlanEditView(
+    EditConflictMixin, WriteRoleRequiredMixin, ScopedViewMixin, SingleObjectMixin, FormView
+):
     queryset = AccountPlan.objects.select_related("account")
     object_action = CHANGE
     form_class = PlanForm

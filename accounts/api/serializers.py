@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from accounts.choices import AccountTeamRole
 from accounts.models import Account, AccountHandover, Contact, Visit, VisitComment
+from accounts.tiering.models import Tier
 from kam.api.fields import ScopedPrimaryKeyRelatedField
 from kam.models import User
 from kam.scoping import CHANGE
@@ -47,6 +48,10 @@ class AccountSerializer(serializers.ModelSerializer):
         help_text=_("The currency of the money fields (ISO 4217).")
     )
     last_visit_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    # read-only choices that are "" until the account is scored (the schema says so)
+    tier = serializers.ChoiceField(choices=Tier.choices, allow_blank=True, read_only=True)
+    computed_tier = serializers.ChoiceField(choices=Tier.choices, allow_blank=True, read_only=True)
+    approved_tier = serializers.ChoiceField(choices=Tier.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Account

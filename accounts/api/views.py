@@ -12,7 +12,7 @@ from django.db.models import Max, Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -28,6 +28,13 @@ from accounts.api.serializers import (
 )
 from accounts.filtersets import AccountFilterSet, ContactFilterSet, VisitFilterSet
 from accounts.models import Account, AccountTeamMember, Contact, Visit, VisitComment
+from integrations import bulk
+from integrations.bulk import (
+    AccountBatchSerializer,
+    BatchResultSerializer,
+    ContactBatchSerializer,
+)
+from kam.api.pagination import CursorPagination
 from kam.api.permissions import RoleWritePermission
 from kam.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from kam.choices import Role
@@ -164,6 +171,63 @@ class AccountViewSet(_SharedFilterSetMixin, ScopedModelViewSet):
         body = AccountHandoverSerializer(handovers, many=True).data
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=AccountBatchSerializer,
+        responses={200: BatchResultSerializer},
+        examples=[
+            OpenApiExample(
+                "Two accounts",
+                request_only=True,
+                value={
+                    "rows": [
+                        {"external_id": "ERP-1001", "name": "Acme", "region": "east"},
+                        {
+                            "external_id": "ERP-1002",
+                            "name": "Acme Suzhou",
+                            "parent_external_id": "ERP-1001",
+                            "owner": "kam.li",
+                        },
+                    ]
+                },
+            ),
+            OpenApiExample(
+                "Result",
+                response_only=True,
+                value={"rows": 2, "created": 1, "updated": 0, "unchanged": 1},
+            ),
+        ],
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        serializer_class=AccountBatchSerializer,
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def bulk(self, request):
+        """Insert or update up to 1,000 accounts by `external_id` (else by
+        `credit_code`), all or nothing: a wrong row refuses the batch and `errors.rows`
+        names each wrong row by its index and field. The same batch twice changes
+        nothing. The owner is a username (default: you)."""
+        return _bulk(request, bulk.accounts_upsert)
+
+
+def _bulk(request, upsert):
+    rows = request.data.get("rows") if isinstance(request.data, dict) else None
+    if not isinstance(rows, list) or not rows:
+        raise serializers.ValidationError({"rows": [_("Send a non-empty list of rows.")]})
+    if len(rows) > bulk.MAX_BATCH:
+        raise serializers.ValidationError(
+            {"rows": [_("At most %(count)s rows per batch.") % {"count": bulk.MAX_BATCH}]}
+        )
+    try:
+        result = upsert(actor=request.user, rows=rows)
+    except bulk.BatchRejectedError as error:
+        raise serializers.ValidationError(
+            {"rows": {str(index): fields for index, fields in error.row_errors.items()}}
+        ) from error
+    return Response(result, status=status.HTTP_200_OK)
+
 
 #: the service's error keys, as fields of the handover request
 _HANDOVER_FIELDS = {"accounts": "assignments", "to_user": "assignments", "owner": "assignments"}
@@ -198,6 +262,39 @@ class ContactViewSet(_SharedFilterSetMixin, ScopedModelViewSet):
         )
         serializer.instance = self.reload(contact)
 
+    @extend_schema(
+        request=ContactBatchSerializer,
+        responses={200: BatchResultSerializer},
+        examples=[
+            OpenApiExample(
+                "One contact",
+                request_only=True,
+                value={
+                    "rows": [
+                        {
+                            "account_external_id": "ERP-1001",
+                            "external_id": "HR-77",
+                            "name": "Li Lei",
+                            "title": "CTO",
+                            "level": "decision",
+                        }
+                    ]
+                },
+            )
+        ],
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        serializer_class=ContactBatchSerializer,
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def bulk(self, request):
+        """Insert or update up to 1,000 contacts by (`account_external_id`,
+        `external_id`), all or nothing, like `accounts/bulk/`."""
+        return _bulk(request, bulk.contacts_upsert)
+
 
 class VisitViewSet(_SharedFilterSetMixin, mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     """Visits, calls, meetings and messages. A logged visit is a record: it is never
@@ -214,6 +311,9 @@ class VisitViewSet(_SharedFilterSetMixin, mixins.CreateModelMixin, ScopedReadOnl
     )
     serializer_class = VisitSerializer
     filterset_class = VisitFilterSet
+    pagination_class = CursorPagination  # a large list: constant cost per page
+    cursor_ordering = ("-occurred_at", "-pk")
+    cursor_ordering_fields = ("occurred_at",)
 
     @extend_schema(
         responses={

@@ -231,6 +231,11 @@ class AccountForm(BootstrapFormMixin, forms.ModelForm):
                 seen.setdefault(member.pk, name)
         version = cleaned.get("version")
         if self.instance.pk and version and version != self.initial_version:
+            from kam.conflicts import conflict_rows
+
+            self.conflicts = conflict_rows(self, self.instance)  # both versions, on the page
+            self.data = self.data.copy()  # saving again keeps this user's version
+            self.data[self.add_prefix("version")] = self.initial_version
             raise ValidationError(
                 _(
                     "Someone else changed this account while you were editing it. "

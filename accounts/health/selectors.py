@@ -177,3 +177,40 @@ def health_card(*, account) -> dict:
         "health_trend": trend,
         "health_trend_width": max(len(trend) * 4, 4),
     }
+
+
+# --- dashboards --------------------------------------------------------------------------
+
+
+def health_distribution(accounts) -> list[dict]:
+    """Active accounts per health status (and not checked yet), in status order: one
+    query. ``accounts`` is already visible-to."""
+    from django.db.models import Count
+
+    from accounts.health.models import HealthStatus
+
+    counts = dict(
+        accounts.filter(archived_at__isnull=True)
+        .values_list("health_status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [
+        {"status": status, "label": label, "count": counts.get(status, 0)}
+        for status, label in [*HealthStatus.choices, ("", _("Not checked"))]
+    ]
+
+
+def health_counts_by_owner(accounts) -> dict:
+    """{owner id: {"accounts": active accounts, "red": of which red}}: one query."""
+    from django.db.models import Count, Q
+
+    from accounts.health.models import HealthStatus
+
+    rows = (
+        accounts.filter(archived_at__isnull=True)
+        .values("owner_id")
+        .annotate(n=Count("pk"), red=Count("pk", filter=Q(health_status=HealthStatus.RED)))
+        .order_by()
+    )
+    return {row["owner_id"]: {"accounts": row["n"], "red": row["red"]} for row in rows}

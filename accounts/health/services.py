@@ -99,6 +99,9 @@ def _notify_alerts(alerts: list[dict]) -> list[Notification]:
     reads, then one insert per 1,000 notifications."""
     if not alerts:
         return []
+    from integrations import events
+
+    events.health_turned_red([a for a in alerts if a["alert"] == HealthAlert.TURNED_RED])
     owner_ids = {alert["owner_id"] for alert in alerts}
     active_ids = set(
         User.objects.filter(pk__in=owner_ids, is_active=True).values_list("pk", flat=True)

@@ -26,6 +26,12 @@ def _visible_accounts(request):
     return Account.objects.visible_to(getattr(request, "user", None))
 
 
+def _visible_users(request):
+    from kam.models import User
+
+    return User.objects.visible_to(getattr(request, "user", None))
+
+
 class ComplaintFilterSet(django_filters.FilterSet):
     SLA_CHOICES = (
         ("awaiting", _("Awaiting a response")),
@@ -45,6 +51,9 @@ class ComplaintFilterSet(django_filters.FilterSet):
     )
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, label=_("Severity"))
     breached = django_filters.BooleanFilter(label=_("Breached"))
+    account_owner = django_filters.ModelMultipleChoiceFilter(
+        field_name="account__owner", queryset=_visible_users, label=_("Account owner")
+    )
 
     class Meta:
         model = Complaint

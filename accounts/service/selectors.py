@@ -207,3 +207,27 @@ def service_report(*, actor, months: int = 12) -> ServiceReport:
         breached=sum(row["breached"] for row in rows.values()),
         total=sum(row["total"] for row in rows.values()),
     )
+
+
+def breached_complaints_by_owner(complaints, *, now=None) -> dict:
+    """{account owner id: complaints breached (or past due unanswered)} over an already
+    visible-to Complaint queryset: one query."""
+    rows = (
+        complaints.breached_effectively(now)
+        .values("account__owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["account__owner_id"]: row["n"] for row in rows}
+
+
+def complaints_to_handle(*, user):
+    """Complaints not closed yet on the accounts the user owns, the nearest response
+    deadline first: one query (the complaint list's ``sla=open&account_owner=<user>``)."""
+    return (
+        Complaint.objects.visible_to(user)
+        .not_closed()
+        .filter(account__owner=user)
+        .select_related("account", "owner")
+        .order_by("response_due", "pk")
+    )

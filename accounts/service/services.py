@@ -22,8 +22,8 @@ from accounts.service.models import (
     ServiceSettings,
     Survey,
 )
-from kam.choices import NotificationKind, Role
-from kam.models import Notification, TeamMembership, User
+from kam.choices import Role
+from kam.models import User
 from kam.scoping import CHANGE, ensure_visible
 
 COMPLAINT_FIELDS = ("received_at", "channel", "category", "severity", "description")
@@ -228,10 +228,12 @@ def complaint_close(*, actor: User, complaint: Complaint, satisfaction: int | No
     return complaint
 
 
-def complaints_mark_breached(*, ids=None, now=None) -> list[int]:
+def complaints_mark_breached(*, ids=None, now=None, escalate=True) -> list[int]:
     """Mark every complaint whose first response is late: one UPDATE for all of them,
-    never undone. Each newly marked complaint escalates to its owner's supervisors.
-    Returns the ids marked now.
+    never undone. Each newly marked complaint escalates to its owner's supervisors (and
+    reminds its owner while unanswered) under the reminder key, so exactly once.
+    ``escalate=False``: the caller escalates (the reminder sweep folds it into its one
+    statement). Returns the ids marked now.
 
     A concurrent sweep waits on the row locks and then skips the rows already marked,
     so a complaint is escalated exactly once."""
@@ -250,41 +252,19 @@ def complaints_mark_breached(*, ids=None, now=None) -> list[int]:
         cursor.execute(sql + " RETURNING id", params)
         marked = sorted(row[0] for row in cursor.fetchall())
         if marked:
-            _escalate(marked)
+            from integrations import events
+
+            events.complaints_escalated(marked)  # the webhooks' outbox, same transaction
+        if marked and escalate:
+            _escalate(marked, now)
     return marked
 
 
-def _escalate(ids) -> None:
-    """One notification per complaint and supervisor of its owner (three queries)."""
-    complaints = (
-        Complaint.objects.filter(pk__in=ids).select_related("account", "owner").order_by("pk")
-    )
-    complaints = list(complaints)
-    supervisors = {}
-    for row in TeamMembership.objects.filter(
-        user_id__in={c.owner_id for c in complaints}, team__supervisor__is_active=True
-    ).values("user_id", "team__supervisor_id"):
-        supervisors.setdefault(row["user_id"], set()).add(row["team__supervisor_id"])
-    rows = []
-    for complaint in complaints:
-        for supervisor_id in sorted(supervisors.get(complaint.owner_id, ())):
-            rows.append(
-                Notification(
-                    recipient_id=supervisor_id,
-                    kind=NotificationKind.COMPLAINT_BREACHED,
-                    account=complaint.account,
-                    url=complaint.get_absolute_url(),
-                    params={
-                        "account": complaint.account.name,
-                        "owner": complaint.owner.display_name,
-                        "severity": complaint.severity,
-                        "due": timezone.localtime(complaint.response_due).strftime(
-                            "%Y-%m-%d %H:%M"
-                        ),
-                    },
-                )
-            )
-    Notification.objects.bulk_create(rows)
+def _escalate(ids, now) -> None:
+    """One statement: the reminder keys and notifications of the breached complaints."""
+    from reminders.services import reminders_for_breaches
+
+    reminders_for_breaches(ids=ids, now=now)
 
 
 # --- surveys ----------------------------------------------------------------------------

@@ -78,6 +78,9 @@ class ScoringModelSerializer(serializers.ModelSerializer):
     )
     criteria = serializers.SerializerMethodField(help_text=_("The criteria and their names."))
 
+    # the default model (never saved) has no time yet
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
     class Meta:
         model = ScoringModel
         fields = [

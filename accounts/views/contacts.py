@@ -126,6 +126,9 @@ class ContactEditView(WriteRoleRequiredMixin, ScopedViewMixin, UpdateView):
                 )
                 % {"name": self.object.name},
             )
+            from kam.conflicts import conflict_rows
+
+            form.conflicts = conflict_rows(form, self.object)  # both versions, on the page
             form.refresh_version(self.object)
             return self.form_invalid(form)
         try:

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -40,6 +39,7 @@ from accounts.tiering.models import (
 from kam.choices import Role
 from kam.forms import add_service_errors
 from kam.models import Team
+from kam.queue import enqueue_on_commit
 from kam.scoping import DELETE, VIEW
 from kam.views import ScopedDetailView, ScopedListView, ScopedViewMixin, WriteRoleRequiredMixin
 
@@ -126,7 +126,7 @@ class ScoreNowView(LoginRequiredMixin, View):
     def post(self, request, *args, **kwargs):
         _admin_only(request)
         actor_id = request.user.pk
-        transaction.on_commit(lambda: tasks.accounts_score.delay(actor_id))
+        enqueue_on_commit(tasks.accounts_score, actor_id)
         messages.success(
             request, gettext("Scoring started: the new tiers appear here in a moment.")
         )

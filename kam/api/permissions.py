@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from kam.choices import Role
@@ -13,6 +14,9 @@ class RoleWritePermission(BasePermission):
             return False
         if request.method in SAFE_METHODS:
             return True
+        if getattr(request.auth, "read_only", False):
+            self.message = _("This API token is read-only.")
+            return False
         return user.role != Role.EXECUTIVE
 
 

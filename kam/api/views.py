@@ -3,7 +3,6 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -12,6 +11,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from kam import services
+from kam.api.pagination import CursorPagination
 from kam.api.permissions import AdminWritePermission
 from kam.api.serializers import (
     NotificationSerializer,
@@ -49,8 +49,12 @@ class TokenCreateView(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Unable to sign in with the given credentials.")]}
             )
-        instance, token = AuthToken.objects.create(user=user)
-        body = {"token": token, "expiry": instance.expiry, "user": UserSerializer(user).data}
+        from integrations.services import token_create
+
+        # listed with the user's tokens in the UI, where it can be revoked
+        meta, token = token_create(actor=user, name=_("Signed in with a password"))
+        expiry = meta.knox_token.expiry
+        body = {"token": token, "expiry": expiry, "user": UserSerializer(user).data}
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -103,6 +107,9 @@ class NotificationViewSet(ScopedReadOnlyViewSet):
     filterset_fields = ["kind"]
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
+    pagination_class = CursorPagination  # a large list: constant cost per page
+    cursor_ordering = ("-created_at", "-pk")
+    cursor_ordering_fields = ("created_at",)
 
     def check_object_permissions(self, request, obj):
         if request.method == "POST":  # marking one's own notification read is not a "change"

@@ -1,11 +1,35 @@
 """Base API viewsets that apply the visibility rule; nothing else may."""
 
-from rest_framework import mixins, viewsets
-from rest_framework.exceptions import MethodNotAllowed
+import hashlib
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import APIException, MethodNotAllowed, PermissionDenied
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.renderers import JSONRenderer
 
 from kam.api.permissions import RoleWritePermission
 from kam.scoping import VIEW, can
 from kam.views import ACTION_BY_METHOD
+
+
+class PreconditionFailedError(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _(
+        "The object changed since you read it: get it again and apply your change to the "
+        "current version."
+    )
+    default_code = "precondition_failed"
+
+
+def etag_of(data) -> str:
+    """A strong ETag of an object as the API renders it: any change that shows changes it."""
+    return '"' + hashlib.sha256(JSONRenderer().render(data)).hexdigest()[:40] + '"'
+
+
+def _if_match(header: str) -> list[str]:
+    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -41,6 +65,63 @@ class ScopedViewSet(viewsets.GenericViewSet):
         action = ACTION_BY_METHOD[request.method]
         if action != VIEW and not can(request.user, obj, action):
             self.permission_denied(request)
+
+    # --- the API contract: read-only tokens, If-Match, Idempotency-Key ------------------
+
+    def dispatch(self, request, *args, **kwargs):
+        """A conditional update runs in one transaction with the row locked, so the
+        version checked is the version changed."""
+        if request.method in ("PUT", "PATCH") and request.headers.get("If-Match"):
+            with transaction.atomic():
+                response = super().dispatch(request, *args, **kwargs)
+                if response.status_code >= 400:
+                    transaction.set_rollback(True)
+                return response
+        return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method not in SAFE_METHODS and getattr(request.auth, "read_only", False):
+            raise PermissionDenied(_("This API token is read-only."))
+        self._idempotency = None
+        if request.method == "POST" and "Idempotency-Key" in request.headers:
+            from integrations import idempotency
+
+            self._idempotency = idempotency.begin(request)
+
+    def handle_exception(self, exc):
+        from integrations.idempotency import ReplayError
+
+        if isinstance(exc, ReplayError):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def get_object(self):
+        obj = super().get_object()
+        header = self.request.headers.get("If-Match")
+        if self.request.method in ("PUT", "PATCH") and header:
+            model = type(obj)
+            model._default_manager.select_for_update().filter(pk=obj.pk).values("pk").first()
+            obj = super().get_object()  # the version committed before the lock was taken
+            tags = _if_match(header)
+            if "*" not in tags and etag_of(self.get_serializer(obj).data) not in tags:
+                raise PreconditionFailedError
+        return obj
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        record = getattr(self, "_idempotency", None)
+        if record is not None and not response.has_header("Idempotent-Replayed"):
+            from integrations import idempotency
+
+            idempotency.finish(record, response)
+        if (
+            getattr(self, "action", None) in ("retrieve", "update", "partial_update")
+            and response.status_code == status.HTTP_200_OK
+            and isinstance(getattr(response, "data", None), dict)
+        ):
+            response["ETag"] = etag_of(response.data)
+        return response
 
 
 class ScopedReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

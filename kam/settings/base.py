@@ -31,6 +31,10 @@ INSTALLED_APPS = [
     "accounts.apps.AccountsConfig",
     "plans.apps.PlansConfig",
     "opportunities.apps.OpportunitiesConfig",
+    "dashboards.apps.DashboardsConfig",
+    "integrations.apps.IntegrationsConfig",
+    "messaging.apps.MessagingConfig",
+    "reminders.apps.RemindersConfig",
 ]
 
 MIDDLEWARE = [
@@ -76,9 +80,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Fail-safe: with Redis down a read misses and a write is dropped (logged), so
+        # pages, writes and API throttling keep working (kam/cache.py).
+        "BACKEND": "kam.cache.FailSafeRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="kam"),
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
 
@@ -124,6 +131,18 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="KAM <kam@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The absolute address of the site, for links in e-mails and IM messages.
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
+# Delivery of notifications (messaging): attempts before a delivery is marked failed,
+# the first retry delay in seconds (doubling after each failure), and the HTTP timeout.
+MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=5)
+MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=60)
+MESSAGING_HTTP_TIMEOUT = env.float("MESSAGING_HTTP_TIMEOUT", default=10.0)
+# Outbound webhooks (integrations): attempts before a delivery fails for good, the
+# first retry delay in seconds (doubling after each failure), the HTTP timeout.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOK_HTTP_TIMEOUT = env.float("WEBHOOK_HTTP_TIMEOUT", default=10.0)
 
 # Celery: Redis is the broker and the result store; beat's schedule lives in the
 # database (django-celery-beat) so ops can read and change it in the admin.
@@ -134,7 +153,26 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="kam")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# An unacknowledged task is redelivered after the visibility timeout, so no task is
+# ever scheduled further ahead than it (due work is found by periodic sweeps over the
+# database instead). Connection timeouts and a short publish retry keep a request from
+# hanging when Redis is down: kam.queue.enqueue_on_commit then logs and moves on.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60),
+    "socket_connect_timeout": 2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+# Publishing subscribes to the task's result: retry that once, not 20 times over ~20 s.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
@@ -154,6 +192,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.complaints_mark_breached",
         "schedule": 5 * 60,
     },
+    "send-reminders": {
+        "task": "reminders.tasks.reminders_sweep",
+        "schedule": 10 * 60,
+    },
+    "send-webhook-deliveries": {
+        "task": "integrations.tasks.webhook_deliveries_send",
+        "schedule": 60,
+    },
+    "send-deliveries": {
+        "task": "messaging.tasks.deliveries_send",
+        "schedule": 60,
+    },
+    "supervisor-digest-weekly": {
+        "task": "messaging.tasks.digests_send",
+        "schedule": crontab(day_of_week="mon", hour=8, minute=0),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -167,6 +221,14 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "kam.api.pagination.PageNumberPagination",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "kam.api.throttling.PerTokenRateThrottle",
+        "kam.api.throttling.PerUserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_THROTTLE_TOKEN", default="1200/min"),
+        "user": env("API_THROTTLE_USER", default="2400/min"),
+    },
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kam.api.exceptions.problem_exception_handler",
@@ -189,11 +251,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kam.api.schema.blankable_emails_hook",
+        "kam.api.schema.contract_hook",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TierEnum": "accounts.tiering.models.Tier",
         "ContractStatusEnum": "opportunities.choices.ContractStatus",
         "PlanStatusEnum": "plans.choices.PlanStatus",
         "ActionStatusEnum": "plans.choices.ActionStatus",
+        "AccountStatusEnum": "accounts.choices.AccountStatus",
+        "ContactLevelEnum": "accounts.choices.ContactLevel",
     },
 }
 

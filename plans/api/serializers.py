@@ -178,10 +178,16 @@ class DecisionSerializer(serializers.Serializer):
 
 class ActualSerializer(serializers.ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
-    external_id = serializers.CharField(source="account.external_id", read_only=True)
+    external_id = serializers.CharField(
+        source="account.external_id", read_only=True, allow_null=True
+    )
     receivables_overdue = serializers.DecimalField(
         max_digits=16, decimal_places=2, read_only=True, help_text=_("The four buckets summed.")
     )
+    currency = serializers.SerializerMethodField()
+
+    def get_currency(self, obj) -> str:
+        return settings.DEFAULT_CURRENCY
 
     class Meta:
         model = Actual
@@ -201,6 +207,7 @@ class ActualSerializer(serializers.ModelSerializer):
             "overdue_61_90",
             "overdue_over_90",
             "receivables_overdue",
+            "currency",
             "source",
             "updated_at",
         ]

@@ -12,6 +12,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kam.api.pagination import CursorPagination
 from kam.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from plans import services
 from plans.api.serializers import (
@@ -136,6 +137,9 @@ class ActualViewSet(_ListFilterMixin, ScopedReadOnlyViewSet):
     )
     serializer_class = ActualSerializer
     filterset_class = ActualFilterSet
+    pagination_class = CursorPagination  # a large list: constant cost per page
+    cursor_ordering = ("-pk",)  # a batch shares one created_at: the key is unique
+    cursor_ordering_fields = ("pk",)
 
     @extend_schema(request=ActualBulkSerializer, responses={200: ActualBulkResultSerializer})
     @action(

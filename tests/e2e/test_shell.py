@@ -10,7 +10,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_sign_in_switch_language_and_screenshots(desktop, phone, world, sign_in, screenshot):
     sign_in(desktop, "kam_a", PASSWORD)
-    expect(desktop.locator("h1")).to_contain_text("Welcome")
+    expect(desktop.locator("h1")).to_contain_text("My day")  # a KAM's home page
+    desktop.click("nav.kam-navbar >> text=Key accounts")
     expect(desktop.locator("#main")).to_contain_text("acme")
     expect(desktop.locator("#main")).not_to_contain_text("initech")
     screenshot(desktop, "home-en-desktop")

@@ -100,6 +100,27 @@ def world(world):
         )
         for name, account in world.accounts.items()
     }
+    # health: one daily snapshot per account (made directly: a health check would notify)
+    from accounts.health.models import HealthSnapshot
+
+    world.health_scores = {
+        name: HealthSnapshot.objects.create(
+            account=account, taken_on="2026-11-20", score=55, status="amber",
+            computed_at="2026-11-20T01:30:00+08:00",
+        )
+        for name, account in world.accounts.items()
+    }  # fmt: skip
+    # integrations: a webhook subscription "hook" with one event delivered to it
+    from integrations.models import OutboxEvent, WebhookDelivery, WebhookSubscription
+
+    hook = WebhookSubscription.objects.create(
+        name="hook", url="http://127.0.0.1:9/", secret="s", event_kinds=["plan.approved"]
+    )
+    world.webhooks = {"hook": hook}
+    event = OutboxEvent.objects.create(kind="plan.approved", payload={})
+    world.webhook_deliveries = {
+        "hook": WebhookDelivery.objects.create(subscription=hook, event=event)
+    }
     return world
 
 
@@ -159,6 +180,14 @@ SCOPES = {
     "complaint": (VISIBLE_COMPLAINTS, "complaints", "description"),
     "survey": (VISIBLE_SURVEYS, "surveys", "comment"),
     "risk": (VISIBLE_RISKS, "risks", "description"),
+    "health_score": (VISIBLE_ACCOUNTS, "health_scores", "account_name"),
+    # webhooks are the admins': for anyone else they do not exist
+    "webhook": ({role: {"hook"} if role == "ops" else set() for role in ROLES}, "webhooks", "name"),
+    "webhook_delivery": (
+        {role: {"hook"} if role == "ops" else set() for role in ROLES},
+        "webhook_deliveries",
+        "",
+    ),
 }
 
 URLS = {
@@ -314,6 +343,33 @@ URLS = {
     "api:survey-detail": Url("api-detail", "survey"),
     "api:risk-list": Url("api-list", "risk"),
     "api:risk-detail": Url("api-detail", "risk"),
+    # dashboards and reports
+    "dashboards:my-day": Url("page"),
+    "dashboards:team": Url("page", roles=frozenset({"sup_east", "sup_south", "exec", "ops"})),
+    "dashboards:reports": Url("page"),
+    "dashboards:report-plan-actual": Url("page"),
+    "dashboards:report-pipeline": Url("page"),
+    "dashboards:report-activity": Url("page"),
+    "dashboards:report-complaint-sla": Url("page"),
+    "dashboards:report-tier-movements": Url("page"),
+    # notification delivery (messaging) and health scores
+    "messaging:preferences": Url("page"),
+    "messaging:channels": Url("page", roles=frozenset({"ops"})),
+    "api:health-score-list": Url("api-list", "health_score"),
+    "api:health-score-detail": Url("api-detail", "health_score"),
+    # integrations: tokens, service users, webhooks, imports, bulk upserts
+    "integrations:tokens": Url("page"),
+    "integrations:token-revoke": Url("post"),
+    "integrations:service-users": Url("page", roles=frozenset({"ops"})),
+    "integrations:service-user-token": Url("post"),
+    "integrations:webhooks": Url("page", roles=frozenset({"ops"})),
+    "integrations:webhook-detail": Url("detail", "webhook"),
+    "integrations:delivery-redeliver": Url("post", "webhook_delivery"),
+    "integrations:account-import": Url("page", roles=frozenset(WRITERS)),
+    "integrations:contact-import": Url("page", roles=frozenset(WRITERS)),
+    "integrations:import-template": Url("page"),
+    "api:account-bulk": Url("api-post"),
+    "api:contact-bulk": Url("api-post"),
 }
 
 
@@ -470,6 +526,7 @@ WRITE_EXPECTATIONS = {
     "complaint": lambda role, visible: 403 if role == "exec" else 405,
     "survey": lambda role, visible: 403 if role == "exec" else 405,
     "risk": _record_write,
+    "health_score": lambda role, visible: 403 if role == "exec" else 405,  # computed
 }
 
 

@@ -86,3 +86,14 @@ def test_rule_is_one_query_whatever_the_size(world, django_assert_num_queries):
     user = world.user("sup_east")
     with django_assert_num_queries(1):
         list(Account.objects.visible_to(user))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", [VIEW, CHANGE])
+def test_administration_is_for_admins_only(world, role, action):
+    from messaging.models import TeamChannel
+
+    team = Team.objects.get(name="East")
+    TeamChannel.objects.create(team=team, provider="wecom", webhook_url="http://127.0.0.1:9/robot")
+    visible = TeamChannel.objects.visible_to(world.user(role), action)
+    assert visible.count() == (1 if role == "ops" else 0)

@@ -1,0 +1,109 @@
+"""My day, the team dashboard and the reports: thin views over dashboards.selectors and
+dashboards.reports."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from dashboards import reports, selectors
+from kam.choices import Role
+from plans.choices import QUARTERS
+
+#: who opens the team dashboard
+TEAM_ROLES = (Role.SUPERVISOR, Role.EXECUTIVE, Role.ADMIN)
+
+
+class MyDayView(LoginRequiredMixin, TemplateView):
+    """A KAM's day; the home page for that role."""
+
+    template_name = "dashboards/my_day.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.my_day(user=self.request.user))
+        return context
+
+
+class TeamDashboardView(LoginRequiredMixin, TemplateView):
+    """A team's dashboard: supervisors see the teams they lead, executives and admins
+    every team; KAMs are refused (403)."""
+
+    template_name = "dashboards/team.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        if user.role not in TEAM_ROLES:
+            raise PermissionDenied
+        teams = list(selectors.dashboard_teams(user))
+        period = selectors.period_from(self.request.GET)
+        wanted = self.request.GET.get("team", "")
+        team = next((t for t in teams if str(t.pk) == wanted), teams[0] if teams else None)
+        context.update(
+            teams=teams,
+            team=team,
+            period=period,
+            years=range(period.today.year - 3, period.today.year + 2),
+            quarters=QUARTERS,
+        )
+        if team is not None:
+            context.update(selectors.team_dashboard(user=user, team=team, period=period))
+        return context
+
+
+class ReportIndexView(LoginRequiredMixin, TemplateView):
+    template_name = "dashboards/report_index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["reports"] = list(reports.REPORTS.values())
+        context["can_see_teams"] = self.request.user.role in TEAM_ROLES
+        return context
+
+
+class ReportView(LoginRequiredMixin, TemplateView):
+    """One report: the page, or with ?export=csv|xlsx the same rows as a file."""
+
+    template_name = "dashboards/report.html"
+    report_key = ""
+
+    def get(self, request, *args, **kwargs):
+        report = reports.REPORTS[self.report_key]
+        filters = reports.filters_from(request.GET, request.user)
+        rows = report.rows(user=request.user, filters=filters)
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            stamp = timezone.localdate().isoformat()
+            name = f"{report.key}-{stamp}.{export}"
+            if export == "csv":
+                response = HttpResponse(
+                    reports.export_csv(report, rows), content_type="text/csv; charset=utf-8"
+                )
+            else:
+                response = HttpResponse(
+                    reports.export_xlsx(report, rows),
+                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        query = request.GET.copy()
+        query.pop("export", None)
+        context = self.get_context_data(
+            report=report,
+            filters=filters,
+            rows=rows,
+            table=[
+                {
+                    "url": row.get("_url"),
+                    "cells": [(row.get(column.key), column.kind) for column in report.columns],
+                }
+                for row in rows
+            ],
+            teams=list(reports.report_teams(request.user)),
+            years=range(filters.today.year - 3, filters.today.year + 2),
+            quarters=QUARTERS,
+            query=query.urlencode(),
+        )
+        return self.render_to_response(context)

@@ -1,0 +1,327 @@
+"""Pages of the integrations app: API tokens (everyone's own), service users and
+webhooks (admins), and the accounts and contacts imports."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import View
+
+from integrations import imports, services
+from integrations.bulk import BatchRejectedError
+from integrations.forms import (
+    ImportUploadForm,
+    ServiceUserForm,
+    TokenForm,
+    WebhookForm,
+    mapping_choices,
+)
+from integrations.models import ApiToken, ServiceUser, WebhookDelivery, WebhookSubscription
+from kam.choices import Role
+from kam.forms import add_service_errors
+from kam.models import User
+from kam.views import WriteRoleRequiredMixin
+from plans.imports import FileRejectedError
+
+
+class AdminRequiredMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.role != Role.ADMIN:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+
+class TokenListView(LoginRequiredMixin, View):
+    """The user's own API tokens: create (the key is shown once), list, revoke."""
+
+    template_name = "integrations/token_list.html"
+
+    def render(self, form, new_key=None, status=200):
+        tokens = ApiToken.objects.of(self.request.user)
+        context = {"form": form, "tokens": tokens, "new_key": new_key}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request):
+        return self.render(TokenForm())
+
+    def post(self, request):
+        form = TokenForm(request.POST)
+        if not form.is_valid():
+            return self.render(form)
+        try:
+            _meta, key = services.token_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.render(form)
+        return self.render(TokenForm(), new_key=key)
+
+
+class TokenRevokeView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        token = ApiToken.objects.of(request.user).filter(pk=request.POST.get("token")).first()
+        if token is None or not str(request.POST.get("token", "")).isdigit():
+            raise Http404
+        services.token_revoke(actor=request.user, token=token)
+        messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
+        return redirect("integrations:tokens")
+
+
+# --- service users ----------------------------------------------------------------------------
+
+
+class ServiceUserListView(AdminRequiredMixin, View):
+    template_name = "integrations/service_user_list.html"
+
+    def render(self, form, token_form=None, new_key=None, key_user=None):
+        context = {
+            "form": form,
+            "token_form": token_form or TokenForm(),
+            "service_users": ServiceUser.objects.select_related("user").order_by("user__username"),
+            "tokens": ApiToken.objects.filter(user__service__isnull=False).select_related("user"),
+            "new_key": new_key,
+            "key_user": key_user,
+        }
+        return render(self.request, self.template_name, context)
+
+    def get(self, request):
+        return self.render(ServiceUserForm())
+
+    def post(self, request):
+        form = ServiceUserForm(request.POST)
+        if form.is_valid():
+            try:
+                service = services.service_user_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request, _("%(name)s is created.") % {"name": service.user.username}
+                )
+                return redirect("integrations:service-users")
+        return self.render(form)
+
+
+class ServiceUserTokenView(AdminRequiredMixin, View):
+    """A token for a service user, shown once."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        user = get_object_or_404(
+            User.objects.filter(service__isnull=False), pk=request.POST.get("user") or 0
+        )
+        form = TokenForm(request.POST)
+        page = ServiceUserListView()
+        page.request = request
+        if not form.is_valid():
+            return page.render(ServiceUserForm(), token_form=form)
+        _meta, key = services.token_create(actor=request.user, user=user, **form.cleaned_data)
+        return page.render(ServiceUserForm(), new_key=key, key_user=user)
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+
+
+class WebhookListView(AdminRequiredMixin, View):
+    template_name = "integrations/webhook_list.html"
+
+    def render(self, form):
+        context = {
+            "form": form,
+            "subscriptions": WebhookSubscription.objects.all(),
+            "deliveries": WebhookDelivery.objects.select_related("subscription", "event")[:50],
+        }
+        return render(self.request, self.template_name, context)
+
+    def get(self, request):
+        return self.render(WebhookForm())
+
+    def post(self, request):
+        form = WebhookForm(request.POST)
+        if form.is_valid():
+            try:
+                subscription = services.subscription_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("%(name)s is saved.") % {"name": subscription.name})
+                return redirect("integrations:webhook-detail", pk=subscription.pk)
+        return self.render(form)
+
+
+class WebhookDetailView(LoginRequiredMixin, View):
+    """One subscription: its settings (admins edit them) and its delivery log. For
+    anyone else it does not exist (404), like every record out of view."""
+
+    template_name = "integrations/webhook_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.role != Role.ADMIN:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def render(self, subscription, form):
+        context = {
+            "subscription": subscription,
+            "form": form,
+            "deliveries": subscription.deliveries.select_related("event")[:100],
+        }
+        return render(self.request, self.template_name, context)
+
+    def get(self, request, pk):
+        subscription = get_object_or_404(WebhookSubscription, pk=pk)
+        return self.render(subscription, WebhookForm(instance=subscription))
+
+    def post(self, request, pk):
+        subscription = get_object_or_404(WebhookSubscription, pk=pk)
+        form = WebhookForm(request.POST, instance=WebhookSubscription.objects.get(pk=pk))
+        if form.is_valid():
+            try:
+                services.subscription_update(
+                    actor=request.user, subscription=subscription, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("%(name)s is saved.") % {"name": subscription.name})
+                return redirect("integrations:webhook-detail", pk=pk)
+        return self.render(subscription, form)
+
+
+class DeliveryRedeliverView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        if request.user.role != Role.ADMIN:
+            raise Http404
+        delivery = get_object_or_404(WebhookDelivery, pk=pk)
+        services.delivery_redeliver(actor=request.user, delivery=delivery)
+        messages.success(request, _("The delivery is queued to be sent again."))
+        return redirect("integrations:webhook-detail", pk=delivery.subscription_id)
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+
+class ImportView(WriteRoleRequiredMixin, LoginRequiredMixin, View):
+    """Upload, map the columns, preview with every wrong cell named, then import all or
+    nothing. ``kind`` is accounts or contacts."""
+
+    kind = "accounts"
+    template_name = "integrations/import.html"
+
+    def context(self, form, **extra):
+        titles = {"accounts": _("Import accounts"), "contacts": _("Import contacts")}
+        return {
+            "form": form,
+            "kind": self.kind,
+            "title": titles[self.kind],
+            "choices": mapping_choices(self.kind),
+            "language": get_language(),
+            **extra,
+        }
+
+    def get(self, request):
+        return render(request, self.template_name, self.context(ImportUploadForm()))
+
+    def post(self, request):
+        form = ImportUploadForm(request.POST, request.FILES)
+        form.is_valid()
+        upload = form.cleaned_data.get("file")
+        try:
+            if upload:
+                table = imports.read(upload)
+                mapping = imports.guess_mapping(self.kind, table["header"])
+            else:
+                table = json.loads(form.cleaned_data.get("payload") or "null")
+                if not isinstance(table, dict) or not isinstance(table.get("rows"), list):
+                    raise FileRejectedError(_("Choose a file."))
+                count = len(table["header"])
+                mapping = [request.POST.get(f"map-{i}", "") for i in range(count)]
+        except (FileRejectedError, ValueError, KeyError, TypeError) as error:
+            form.add_error("file", str(error))
+            return render(request, self.template_name, self.context(form))
+        known = set(imports.field_names(self.kind))
+        mapping = [name if name in known else "" for name in mapping]
+        duplicated = {name for name in mapping if name and mapping.count(name) > 1}
+        errors = {}
+        if not duplicated:
+            errors = imports.validate(self.kind, actor=request.user, table=table, mapping=mapping)
+        if request.POST.get("confirm") and not errors and not duplicated:
+            try:
+                result = imports.commit(self.kind, actor=request.user, table=table, mapping=mapping)
+            except BatchRejectedError as error:
+                errors = error.row_errors
+            else:
+                messages.success(
+                    request,
+                    _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
+                    % result,
+                )
+                return redirect(
+                    "accounts:list" if self.kind == "accounts" else "accounts:contact-list"
+                )
+        labels = dict(mapping_choices(self.kind))
+        column_of = {name: table["header"][i] for i, name in enumerate(mapping) if name}
+        preview = []
+        for index, row in enumerate(table["rows"]):
+            problems = [
+                {
+                    "column": column_of.get(field, labels.get(field, field)),
+                    "field": field,
+                    "messages": messages_,
+                }
+                for field, messages_ in errors.get(index, {}).items()
+            ]
+            preview.append({"line": index + 2, "values": row, "problems": problems})
+        columns = [
+            {"index": i, "header": header, "mapped": mapping[i]}
+            for i, header in enumerate(table["header"])
+        ]
+        return render(
+            request,
+            self.template_name,
+            self.context(
+                ImportUploadForm(initial={"payload": json.dumps(table)}),
+                columns=columns,
+                preview=preview,
+                duplicated=sorted(labels[name] for name in duplicated),
+                error_count=len(errors),
+                row_count=len(table["rows"]),
+            ),
+        )
+
+
+class AccountImportView(ImportView):
+    kind = "accounts"
+
+
+class ContactImportView(ImportView):
+    kind = "contacts"
+
+
+class ImportTemplateView(LoginRequiredMixin, View):
+    """``?kind=accounts|contacts&lang=en|zh-hans&format=xlsx|csv``."""
+
+    def get(self, request):
+        kind = request.GET.get("kind", "accounts")
+        kind = kind if kind in imports.FIELDS else "accounts"
+        language = request.GET.get("lang") or get_language()
+        language = "zh-hans" if language.lower().startswith("zh") else "en"
+        file_format = "csv" if request.GET.get("format") == "csv" else "xlsx"
+        content, name, content_type = imports.template_file(
+            kind, language=language, file_format=file_format
+        )
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

@@ -1,0 +1,259 @@
+"""The API contract: ETag / If-Match, the browser's edit conflict, tokens (read-only,
+revocation, last use), Idempotency-Key, throttling and cursor pagination."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import Account
+from integrations import services
+from integrations.models import ApiToken
+from tests.accounts.test_account_views import _edit_data
+from tests.factories import VisitFactory
+
+
+def _token_client(api_client, key):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return api_client
+
+
+def _detail(account):
+    return reverse("api:account-detail", args=[account.pk])
+
+
+# --- no lost updates ----------------------------------------------------------------------
+
+
+def test_get_returns_an_etag_and_a_stale_if_match_answers_412(api_client, world):
+    acme = world.accounts["acme"]
+    api_client.force_authenticate(world.user("kam_a"))
+    first = api_client.get(_detail(acme))
+    etag = first["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{40}"', etag)
+    assert api_client.get(_detail(acme))["ETag"] == etag  # stable while nothing changes
+
+    # someone else changes the account: the version read before is stale
+    account_services.account_update(actor=world.user("sup_east"), account=acme, name="Acme 2")
+    stale = api_client.patch(_detail(acme), {"name": "Mine"}, HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert stale["Content-Type"].startswith("application/problem+json")
+    assert stale.json()["status"] == 412
+    acme.refresh_from_db()
+    assert acme.name == "Acme 2"
+
+    fresh = api_client.get(_detail(acme))["ETag"]
+    assert fresh != etag
+    ok = api_client.patch(_detail(acme), {"name": "Mine"}, HTTP_IF_MATCH=fresh)
+    assert ok.status_code == 200
+    assert ok["ETag"] not in (fresh, etag)
+    assert ok["ETag"] == api_client.get(_detail(acme))["ETag"]
+    assert (
+        api_client.put(_detail(acme), {"name": "Mine again"}, HTTP_IF_MATCH=fresh).status_code
+        == 412
+    )
+    acme.refresh_from_db()
+    assert acme.name == "Mine"
+
+
+def test_the_browser_form_shows_both_versions_instead_of_overwriting(client, world):
+    acme = world.accounts["acme"]
+    client.force_login(world.user("kam_a"))
+    page = client.get(reverse("accounts:edit", args=[acme.pk])).content.decode()
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    account_services.account_update(actor=world.user("sup_east"), account=acme, name="By sup")
+    response = client.post(
+        reverse("accounts:edit", args=[acme.pk]),
+        _edit_data(acme, name="By kam", version=version),
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="edit-conflict"' in html
+    row = re.search(r'data-conflict-field="name">(.*?)</tr>', html, re.S).group(1)
+    assert '<td class="theirs">By sup</td>' in row
+    assert '<td class="yours">By kam</td>' in row
+    acme.refresh_from_db()
+    assert acme.name == "By sup"
+    # the page now carries the saved version: saving again keeps this user's version
+    version = re.search(r'name="version" value="([^"]+)"', html).group(1)
+    again = client.post(
+        reverse("accounts:edit", args=[acme.pk]),
+        _edit_data(acme, name="By kam", version=version),
+    )
+    assert again.status_code == 302
+    acme.refresh_from_db()
+    assert acme.name == "By kam"
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+
+def test_a_token_is_stored_hashed_shown_once_and_records_its_last_use(api_client, world):
+    kam = world.user("kam_a")
+    meta, key = services.token_create(actor=kam, name="ERP")
+    assert key not in str(ApiToken.objects.filter(pk=meta.pk).values().get())
+    assert meta.last_used_at is None
+    response = _token_client(api_client, key).get(reverse("api:account-list"))
+    assert response.status_code == 200
+    assert {row["name"] for row in response.json()["results"]} == {"acme", "globex"}
+    meta.refresh_from_db()
+    assert meta.last_used_at is not None
+
+
+def test_a_read_only_token_reads_and_is_refused_every_write(api_client, world):
+    kam = world.user("kam_a")
+    _meta, key = services.token_create(actor=kam, name="BI", read_only=True)
+    client = _token_client(api_client, key)
+    acme = world.accounts["acme"]
+    assert client.get(_detail(acme)).status_code == 200
+    refused = client.patch(_detail(acme), {"name": "x"})
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "This API token is read-only."
+    assert client.post(reverse("api:account-list"), {"name": "New"}).status_code == 403
+    assert (
+        client.post(reverse("api:account-bulk"), {"rows": [{"external_id": "x"}]}).status_code
+        == 403
+    )
+    acme.refresh_from_db()
+    assert acme.name == "acme"
+
+
+def test_a_revoked_token_no_longer_authenticates(api_client, world):
+    kam = world.user("kam_a")
+    meta, key = services.token_create(actor=kam, name="ERP")
+    client = _token_client(api_client, key)
+    assert client.get(reverse("api:account-list")).status_code == 200
+    services.token_revoke(actor=kam, token=meta)
+    response = client.get(reverse("api:account-list"))
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/problem+json")
+    meta.refresh_from_db()
+    assert meta.revoked_at is not None
+    assert not meta.is_active
+
+
+def test_only_admins_create_service_users_whose_tokens_act_with_their_role(api_client, world):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.service_user_create(actor=world.user("kam_a"), username="erp", role="admin")
+    ops = world.user("ops")
+    service = services.service_user_create(
+        actor=ops, username="erp-bot", role="executive", description="ERP"
+    )
+    assert not service.user.has_usable_password()
+    _meta, key = services.token_create(actor=ops, user=service.user, name="ERP")
+    client = _token_client(api_client, key)
+    names = {row["name"] for row in client.get(reverse("api:account-list")).json()["results"]}
+    assert names == {"acme", "globex", "initech"}  # an executive reads everything
+    assert client.patch(_detail(world.accounts["acme"]), {"name": "x"}).status_code == 403
+
+
+# --- safe retries ---------------------------------------------------------------------------
+
+
+def test_the_same_idempotency_key_and_body_returns_the_first_response(api_client, world):
+    api_client.force_authenticate(world.user("kam_a"))
+    body = {"name": "Retry Ltd", "external_id": "RETRY-1"}
+    first = api_client.post(reverse("api:account-list"), body, HTTP_IDEMPOTENCY_KEY="k-1")
+    second = api_client.post(reverse("api:account-list"), body, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert Account.objects.filter(name="Retry Ltd").count() == 1
+    other = api_client.post(
+        reverse("api:account-list"), {**body, "name": "Other"}, HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert other.status_code == 422
+    assert Account.objects.filter(name="Other").count() == 0
+    # another user's key space is their own
+    api_client.force_authenticate(world.user("kam_b"))
+    third = api_client.post(
+        reverse("api:account-list"), {"name": "B Ltd"}, HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert third.status_code == 201
+
+
+# --- throttling -----------------------------------------------------------------------------
+
+
+def test_throttling_per_token_and_per_user_answers_429_with_retry_after(
+    api_client, world, settings
+):
+    cache.clear()
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "3/min", "user": "5/min"},
+    }
+    kam = world.user("kam_a")
+    _m1, key1 = services.token_create(actor=kam, name="one")
+    _m2, key2 = services.token_create(actor=kam, name="two")
+    client = _token_client(api_client, key1)
+    url = reverse("api:account-list")
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    refused = client.get(url)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert refused.json()["status"] == 429
+    # the second token has its own budget (3), but the user's budget (5: four counted so
+    # far, the refused request included, as the user throttle let it through) runs out
+    client = _token_client(api_client, key2)
+    assert [client.get(url).status_code for _ in range(2)] == [200, 429]
+    cache.clear()
+
+
+# --- cursor pagination ----------------------------------------------------------------------
+
+
+def test_visits_page_by_cursor_at_a_fixed_number_of_queries(
+    api_client, world, django_assert_num_queries
+):
+    acme = world.accounts["acme"]
+    for _ in range(25):
+        VisitFactory(account=acme)
+    api_client.force_authenticate(world.user("ops"))
+    url = reverse("api:visit-list") + "?page_size=10"
+    seen, counts = [], []
+    while url:
+        with django_assert_num_queries(4) as captured:  # page + contacts + colleagues + comments
+            body = api_client.get(url).json()
+        counts.append(len(captured.captured_queries))
+        assert "count" not in body
+        seen.extend(row["id"] for row in body["results"])
+        url = body["next"]
+    assert len(seen) == len(set(seen)) == 25
+    assert counts == [4, 4, 4]
+
+
+def test_dates_carry_a_time_zone_and_money_is_a_decimal_string_with_a_currency(api_client, world):
+    acme = world.accounts["acme"]
+    Account.objects.filter(pk=acme.pk).update(credit_limit="1234.50")
+    api_client.force_authenticate(world.user("kam_a"))
+    body = api_client.get(_detail(acme)).json()
+    assert body["credit_limit"] == "1234.50"
+    assert body["currency"] == "CNY"
+    assert re.search(r"[+-]\d\d:\d\d$|Z$", body["created_at"])
+    assert timezone.now()
+
+
+def test_the_token_page_creates_shows_once_lists_and_revokes(client, api_client, world):
+    client.force_login(world.user("kam_b"))
+    url = reverse("integrations:tokens")
+    created = client.post(url, {"name": "My BI", "read_only": "on"})
+    html = created.content.decode()
+    key = re.search(r'id="new-token-key">([^<]+)</code>', html).group(1)
+    assert 'data-token="My BI"' in html
+    assert key not in client.get(url).content.decode()  # shown once
+    token = ApiToken.objects.get(name="My BI")
+    assert token.read_only
+    assert _token_client(api_client, key).get(reverse("api:account-list")).status_code == 200
+    # someone else's token cannot be revoked from here
+    other, _key = services.token_create(actor=world.user("kam_a"), name="A's")
+    assert client.post(reverse("integrations:token-revoke"), {"token": other.pk}).status_code == 404
+    response = client.post(reverse("integrations:token-revoke"), {"token": token.pk})
+    assert response.status_code == 302
+    assert _token_client(api_client, key).get(reverse("api:account-list")).status_code == 401
+    assert "Revoked" in client.get(url).content.decode()
