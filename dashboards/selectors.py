@@ -173,9 +173,10 @@ def my_day(*, user, today: date | None = None) -> dict:
             "action_items": link("plans:action-item-list", who="mine", open="true",
                                  due_before=today.isoformat()),
             "renewals": link("opportunities:contract-list", status=["signed", "active"],
+                             owner=user.pk,
                              ends_after=today.isoformat(),
                              ends_before=(today + timedelta(days=90)).isoformat()),
-            "attainment": link("plans:attainment", year=today.year),
+            "attainment": link("plans:attainment", year=today.year, kam=user.pk),
             "pipeline": link("opportunities:list", owner=user.pk, status="open"),
         },
     }  # fmt: skip
@@ -229,8 +230,6 @@ def team_dashboard(*, user, team: Team, period: Period) -> dict:
     quarter_rates = {row.key: row.rate for row in attainment}
     ytd_rates = {row.key: row.ytd_rate for row in attainment}
     breached = breached_complaints_by_owner(Complaint.objects.visible_to(user))
-    attainment_url = link("plans:attainment", year=period.year, quarter=period.quarter)
-    ytd_url = link("plans:attainment", year=period.year)
 
     rows = []
     for member in members:
@@ -256,8 +255,9 @@ def team_dashboard(*, user, team: Team, period: Period) -> dict:
                     "past_cadence": link("accounts:list", owner=pk, past_cadence="true"),
                     "red": link("accounts:list", owner=pk, health="red"),
                     "weighted": link("opportunities:list", owner=pk, status="open"),
-                    "quarter_rate": attainment_url,
-                    "ytd_rate": ytd_url,
+                    "quarter_rate": link("plans:attainment", year=period.year,
+                                         quarter=period.quarter, kam=pk),
+                    "ytd_rate": link("plans:attainment", year=period.year, kam=pk),
                     "breached": link("accounts:complaint-list", sla="breached", account_owner=pk),
                 },
             )

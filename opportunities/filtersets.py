@@ -150,6 +150,9 @@ class ContractFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
         queryset=_visible_accounts, label=_("Account")
     )
     status = django_filters.MultipleChoiceFilter(choices=ContractStatus.choices, label=_("Status"))
+    owner = django_filters.ModelMultipleChoiceFilter(
+        field_name="account__owner", queryset=_visible_users, label=_("Account owner")
+    )
     ends_before = django_filters.DateFilter(
         field_name="ends_on", lookup_expr="lte", label=_("Ends on or before")
     )

@@ -191,15 +191,19 @@ def attainment_by_account(*, user, year: int, quarter=None, as_of=None, accounts
     return sorted((r for r in rows.values() if r.obj), key=lambda r: r.label.lower())
 
 
-def attainment_by_kam(*, user, year: int, quarter=None, as_of=None, team=None) -> list:
+def attainment_by_kam(*, user, year: int, quarter=None, as_of=None, team=None, kam=None) -> list:
     """One row per KAM owning visible accounts (or holding a quota), with the quota
-    as target when one is set and the sum of the plans' targets otherwise (4 queries)."""
+    as target when one is set and the sum of the plans' targets otherwise (4 queries).
+    ``kam`` (a user id) keeps that KAM's row only."""
     months, elapsed = _period(year, quarter, as_of)
     visible = Account.objects.visible_to(user)
     quotas = KamQuota.objects.visible_to(user).filter(quota__year=year)
     if team is not None:
         visible = visible.filter(owner__team_memberships__team=team)
         quotas = quotas.filter(quota__team=team)
+    if kam is not None:
+        visible = visible.filter(owner_id=kam)
+        quotas = quotas.filter(user_id=kam)
     rows = _figures("kam", visible, year, months, elapsed)
     for split in quotas.order_by():
         item = rows.setdefault(split.user_id, Attainment(key=split.user_id))

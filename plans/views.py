@@ -19,6 +19,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
+from accounts.models import Account
 from kam.choices import Role
 from kam.conflicts import EditConflictMixin
 from kam.forms import add_service_errors
@@ -398,16 +399,21 @@ class AttainmentView(LoginRequiredMixin, TemplateView):
         today = timezone.localdate()
         year = _int(self.request.GET.get("year"), today.year, 2000, 2100)
         quarter = _int(self.request.GET.get("quarter"), None, 1, 4)
+        kam = _int(self.request.GET.get("kam"), None, 1, 2**63 - 1)  # drill-down to one KAM
         user = self.request.user
         arguments = {"user": user, "year": year, "quarter": quarter, "as_of": today}
+        kams = selectors.attainment_by_kam(**arguments, kam=kam)
+        accounts = None if kam is None else Account.objects.filter(owner_id=kam)
         context.update(
             year=year,
             quarter=quarter,
+            kam=kam,
+            kam_name=kams[0].label if kam is not None and kams else "",
             years=range(today.year - 3, today.year + 2),
             quarters=QUARTERS,
             teams=selectors.attainment_by_team(**arguments),
-            kams=selectors.attainment_by_kam(**arguments),
-            accounts=selectors.attainment_by_account(**arguments),
+            kams=kams,
+            accounts=selectors.attainment_by_account(**arguments, accounts=accounts),
         )
         return context
 

@@ -33,6 +33,7 @@ from accounts.service.models import (
     Survey,
 )
 from accounts.service.selectors import service_report, team_nps
+from kam.conflicts import EditConflictMixin
 from kam.forms import add_service_errors
 from kam.scoping import CHANGE, can
 from kam.views import (
@@ -303,7 +304,9 @@ class RiskEventCreateView(WriteRoleRequiredMixin, LoginRequiredMixin, FormView):
         return HttpResponseRedirect(risk.get_absolute_url())
 
 
-class RiskEventUpdateView(WriteRoleRequiredMixin, ScopedViewMixin, SingleObjectMixin, FormView):
+class RiskEventUpdateView(
+    EditConflictMixin, WriteRoleRequiredMixin, ScopedViewMixin, SingleObjectMixin, FormView
+):
     queryset = RiskEvent.objects.select_related("account", "owner")
     object_action = CHANGE
     form_class = RiskEventForm

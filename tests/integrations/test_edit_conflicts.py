@@ -1,4 +1,4 @@
-"""Opportunities and plans in the browser: a stale edit shows both versions and
+"""Opportunities, plans and risk events in the browser: a stale edit shows both versions and
 overwrites nothing (accounts and contacts: tests/integrations/test_api_contract.py)."""
 
 from html.parser import HTMLParser
@@ -94,3 +94,29 @@ def test_a_stale_plan_edit_shows_both_versions(client, world):
     assert "Grow by 20%" in html
     plan.refresh_from_db()
     assert plan.objectives == "Grow by 20%"
+
+
+def test_a_stale_risk_edit_shows_both_versions(client, world):
+    from accounts.service import services as service_services
+    from tests.factories import RiskEventFactory
+
+    risk = RiskEventFactory(account=world.accounts["acme"], mitigation="Call the buyer")
+    url = reverse("accounts:risk-edit", args=[risk.pk])
+    client.force_login(world.user("kam_a"))
+    data = _form_of(client.get(url))
+    assert data["version"]
+    service_services.risk_update(
+        actor=world.user("sup_east"), risk=risk, mitigation="Escalate to the CEO"
+    )
+    response = client.post(url, {**data, "mitigation": "Send an engineer"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-conflict-field="mitigation"' in html
+    assert '<td class="theirs">Escalate to the CEO</td>' in html
+    assert '<td class="yours">Send an engineer</td>' in html
+    risk.refresh_from_db()
+    assert risk.mitigation == "Escalate to the CEO"
+    again = client.post(url, {**_form_of(response), "mitigation": "Send an engineer"})
+    assert again.status_code == 302
+    risk.refresh_from_db()
+    assert risk.mitigation == "Send an engineer"

@@ -191,3 +191,12 @@ def test_whitespace_cell_prefills_a_cross_sell(client, world, stages, lines):
     assert form.context["form"].initial == {
         "account": acme.pk, "product_line": line.pk, "type": "cross_sell",
     }  # fmt: skip
+
+
+def test_contracts_filter_by_account_owner(client, world):
+    mine = ContractFactory(account=world.accounts["acme"], number="HT-mine")  # kam_a's
+    ContractFactory(account=world.accounts["globex"], number="HT-other")  # kam_b's
+    client.force_login(world.user("sup_east"))
+    page = client.get(reverse("opportunities:contract-list"), {"owner": world.user("kam_a").pk})
+    assert page.status_code == 200
+    assert [contract.number for contract in page.context["object_list"]] == [mine.number]

@@ -163,3 +163,22 @@ def test_attainment_of_a_big_team_runs_a_bounded_number_of_queries(
     per_row = 400 // expected
     assert all(row.target == D(300) * per_row and row.actual == D(300) * per_row for row in rows)
     assert elapsed < 2.0, elapsed
+
+
+def test_attainment_drills_down_to_one_kam(figures, client):
+    sup, kam_a = figures.user("sup_east"), figures.user("kam_a")
+    rows = selectors.attainment_by_kam(user=sup, year=2026, quarter=1, as_of=AS_OF, kam=kam_a.pk)
+    assert [(row.label, row.target, row.actual) for row in rows] == [
+        (kam_a.display_name, D(100), D(120))
+    ]
+    client.force_login(sup)
+    page = client.get("/plans/attainment/", {"year": 2026, "kam": kam_a.pk})
+    assert page.status_code == 200
+    assert [row.label for row in page.context["kams"]] == [kam_a.display_name]
+    assert {row.label for row in page.context["accounts"]} == {"acme"}  # globex is kam_b's
+    assert page.context["kam_name"] == kam_a.display_name
+    # another team's KAM: the visibility rule leaves nothing, not their figures
+    client.force_login(figures.user("sup_south"))
+    page = client.get("/plans/attainment/", {"year": 2026, "kam": kam_a.pk})
+    assert page.context["kams"] == []
+    assert page.context["accounts"] == []
