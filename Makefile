@@ -7,8 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 PYTEST_ARGS ?=
+SCALE ?= large
 
-.PHONY: run test lint format messages makemessages browser vendor clean
+.PHONY: run test lint format messages makemessages browser vendor clean backup restore bench
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,8 +38,23 @@ format: $(STAMP)
 test: $(STAMP) messages browser lint
 	$(PY) -m kam.embedded exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
+# KAM at scale: its own database (seeded once, `SCALE=small` for a quick run), gunicorn with
+# DEBUG off on loopback; writes bench/report.md and bench/results.json (under 15 minutes).
+bench: $(STAMP) messages
+	$(PY) -m kam.embedded exec -- $(PY) scripts/bench.py --scale $(SCALE)
+
 run: $(STAMP) messages
 	$(PY) -m kam.embedded run
+
+# Database backup: a pg_dump (custom format) to backups/kam-<timestamp>.dump; restore one
+# with `make restore FILE=backups/kam-….dump` (replaces the database's contents). Both use
+# DATABASE_URL, or the embedded PostgreSQL when it is not set.
+backup: $(STAMP)
+	$(PY) -m kam.embedded exec -- $(PY) manage.py db_backup
+
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/kam-<timestamp>.dump"; exit 2; }
+	$(PY) -m kam.embedded exec -- $(PY) manage.py db_restore "$(FILE)"
 
 # Refresh the committed copies of the front-end libraries pinned in package.json.
 vendor:

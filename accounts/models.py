@@ -3,7 +3,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Max, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -268,6 +268,16 @@ class AccountTeamMember(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
+def last_visit_at():
+    """The latest visit of the outer account (archived visits aside), as a subquery: the
+    lists annotate it for the rows of the page instead of joining every visit (issue 11)."""
+    return Subquery(
+        Visit.objects.filter(account=OuterRef("pk"), archived_at__isnull=True)
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+
+
 class ContactQuerySet(ScopedQuerySet):
     account_path = "account"
 
@@ -279,7 +289,14 @@ class ContactQuerySet(ScopedQuerySet):
         return self.active().filter(has_left=False)
 
     def with_last_contacted(self):
-        return self.annotate(last_contacted_at=Max("visits__occurred_at"))
+        # A correlated subquery, not MAX over a join: computed for the page's rows only
+        # and not part of the paginator's COUNT (issue 11, a million visits).
+        last = (
+            Visit.objects.filter(contacts=OuterRef("pk"))
+            .order_by("-occurred_at")
+            .values("occurred_at")[:1]
+        )
+        return self.annotate(last_contacted_at=Subquery(last))
 
 
 class Contact(models.Model):
@@ -439,6 +456,8 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["account", "-occurred_at"]),
             models.Index(fields=["logged_by", "-occurred_at"]),
+            # The newest visits across all accounts (API cursor, executives): issue 11.
+            models.Index(fields=["-occurred_at", "-id"], name="visit_occurred_desc"),
             models.Index(
                 fields=["next_visit_owner", "next_visit_on"],
                 condition=Q(next_visit_on__isnull=False, follow_up_closed_at__isnull=True),

@@ -169,7 +169,20 @@ def account_archive(*, actor: User, account: Account) -> Account:
     if account.archived_at is None:
         account.archived_at = timezone.now()
         account.save(update_fields=["archived_at", "updated_at"])
+        for queryset in _archivable_children(account):
+            queryset.filter(archived_at__isnull=True).update(archived_at=account.archived_at)
     return account
+
+
+def _archivable_children(account: Account):
+    """What archiving an account archives with it (stamped with the account's time, so a
+    restore brings back exactly these and leaves rows archived on their own archived)."""
+    from django.apps import apps
+
+    yield Contact.objects.filter(account=account)
+    yield Visit.objects.filter(account=account)
+    yield apps.get_model("opportunities", "Opportunity").objects.filter(account=account)
+    yield apps.get_model("opportunities", "Contract").objects.filter(account=account)
 
 
 @transaction.atomic
@@ -178,6 +191,9 @@ def account_restore(*, actor: User, account: Account) -> Account:
     account = Account.objects.select_for_update().get(pk=account.pk)
     if not can(actor, account, DELETE):
         raise PermissionDenied(_("Only the owner, their supervisor or an admin can restore."))
+    if account.archived_at is not None:
+        for queryset in _archivable_children(account):
+            queryset.filter(archived_at=account.archived_at).update(archived_at=None)
     account.archived_at = None
     account.save(update_fields=["archived_at", "updated_at"])
     return account

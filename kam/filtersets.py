@@ -61,3 +61,14 @@ class StableOrderingFilter(django_filters.OrderingFilter):
                 )
             terms.append(term)
         return qs.order_by(*terms, "pk")
+
+
+class LiveAccountsOnly:
+    """FilterSet mixin: rows of archived accounts leave the list (and the API list); they
+    stay on the archived account's own page and come back when it is restored."""
+
+    live_account_path = "account"
+
+    @property
+    def qs(self):
+        return super().qs.filter(**{f"{self.live_account_path}__archived_at__isnull": True})

@@ -73,8 +73,19 @@ def visible_account_ids(user, action=VIEW):
     """A subquery of the ids of the accounts the user may act on."""
     Account = apps.get_model("accounts", "Account")
     rule = account_rule(user, action)
-    qs = Account.objects.all() if rule is None else Account.objects.filter(rule)
-    return qs.values("pk")
+    if rule is None or user.role == Role.EXECUTIVE:
+        qs = Account.objects.all() if rule is None else Account.objects.filter(rule)
+        return qs.values("pk")
+    # The same rule as account_rule, written as a UNION: each part is an index scan that
+    # PostgreSQL estimates well, where "owner = me OR pk IN (…)" scanned every account
+    # and misjudged the rows (issue 11: 20,000 accounts, 100,000 contacts).
+    parts = [Account.objects.filter(owner=user).values("pk")]
+    if user.role == Role.SUPERVISOR:
+        parts.append(Account.objects.filter(owner__in=_led_member_ids(user)).values("pk"))
+    if action != DELETE:
+        AccountTeamMember = apps.get_model("accounts", "AccountTeamMember")
+        parts.append(AccountTeamMember.objects.filter(user=user).values("account_id"))
+    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
 
 def _restrict_users(qs, user, action):

@@ -30,6 +30,7 @@ urlpatterns = [
     path("notifications/", include("messaging.urls")),
     path("notifications/", include("kam.notification_urls")),
     path("integrations/", include("integrations.urls")),
+    path("audit/", include("audit.urls")),
     path("api/v1/", include("kam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -5,7 +5,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from kam.filtersets import StableOrderingFilter
+from kam.filtersets import LiveAccountsOnly, StableOrderingFilter
 from kam.models import Team, User
 from plans.choices import ActionStatus, Department, PlanStatus
 from plans.models import AccountPlan, ActionItem, Actual, TeamQuota
@@ -27,7 +27,7 @@ def _visible_teams(request):
     return Team.objects.visible_to(_user(request))
 
 
-class PlanFilterSet(django_filters.FilterSet):
+class PlanFilterSet(LiveAccountsOnly, django_filters.FilterSet):
     q = django_filters.CharFilter(
         field_name="account__name", lookup_expr="icontains", label=_("Search")
     )
@@ -54,7 +54,8 @@ class PlanFilterSet(django_filters.FilterSet):
         fields = []
 
 
-class ActionItemFilterSet(django_filters.FilterSet):
+class ActionItemFilterSet(LiveAccountsOnly, django_filters.FilterSet):
+    live_account_path = "plan__account"
     who = django_filters.ChoiceFilter(
         choices=[("mine", _("Mine")), ("all", _("Everyone's"))],
         method="filter_who",

@@ -15,6 +15,8 @@ tests can assert exactly what each role sees without asking the code under test:
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.choices import AccountTeamRole
@@ -139,6 +141,15 @@ def world_records(world):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in Chinese leaves Chinese
+    active in the thread (the locale middleware activates it and nothing resets it)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

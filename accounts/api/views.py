@@ -8,7 +8,7 @@ prefetched here.
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -27,7 +27,14 @@ from accounts.api.serializers import (
     VisitSerializer,
 )
 from accounts.filtersets import AccountFilterSet, ContactFilterSet, VisitFilterSet
-from accounts.models import Account, AccountTeamMember, Contact, Visit, VisitComment
+from accounts.models import (
+    Account,
+    AccountTeamMember,
+    Contact,
+    Visit,
+    VisitComment,
+    last_visit_at,
+)
 from integrations import bulk
 from integrations.bulk import (
     AccountBatchSerializer,
@@ -94,9 +101,7 @@ class AccountViewSet(_SharedFilterSetMixin, ScopedModelViewSet):
     """Key accounts. Removal is `POST …/archive/`; `POST …/restore/` brings one back."""
 
     queryset = (
-        Account.objects.annotate(
-            last_visit_at=Max("visits__occurred_at", filter=Q(visits__archived_at__isnull=True))
-        )
+        Account.objects.annotate(last_visit_at=last_visit_at())
         .prefetch_related(
             Prefetch(
                 "team_members",

@@ -20,6 +20,7 @@ from accounts.service.models import (
     Severity,
     Survey,
 )
+from kam.filtersets import LiveAccountsOnly
 
 
 def _visible_accounts(request):
@@ -32,7 +33,7 @@ def _visible_users(request):
     return User.objects.visible_to(getattr(request, "user", None))
 
 
-class ComplaintFilterSet(django_filters.FilterSet):
+class ComplaintFilterSet(LiveAccountsOnly, django_filters.FilterSet):
     SLA_CHOICES = (
         ("awaiting", _("Awaiting a response")),
         ("due_soon", _("Due soon")),
@@ -73,7 +74,7 @@ class ComplaintFilterSet(django_filters.FilterSet):
         return queryset.not_closed()
 
 
-class SurveyFilterSet(django_filters.FilterSet):
+class SurveyFilterSet(LiveAccountsOnly, django_filters.FilterSet):
     account = django_filters.ModelMultipleChoiceFilter(
         queryset=_visible_accounts, label=_("Account")
     )
@@ -84,7 +85,7 @@ class SurveyFilterSet(django_filters.FilterSet):
         fields = []
 
 
-class RiskEventFilterSet(django_filters.FilterSet):
+class RiskEventFilterSet(LiveAccountsOnly, django_filters.FilterSet):
     account = django_filters.ModelMultipleChoiceFilter(
         queryset=_visible_accounts, label=_("Account")
     )

@@ -10,7 +10,7 @@ import copy
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -31,7 +31,7 @@ from accounts.forms.accounts import (
 )
 from accounts.forms.tiering import TierOverrideForm
 from accounts.health.selectors import health_card
-from accounts.models import Account
+from accounts.models import Account, last_visit_at
 from accounts.selectors import account_timeline, relationship_map
 from accounts.service.selectors import account_service_card
 from accounts.tiering.models import ScoringModel
@@ -97,9 +97,7 @@ def _style_filter_form(form):
 
 
 class AccountListView(ScopedListView):
-    queryset = Account.objects.select_related("owner").annotate(
-        last_visit_at=Max("visits__occurred_at", filter=Q(visits__archived_at__isnull=True))
-    )
+    queryset = Account.objects.select_related("owner").annotate(last_visit_at=last_visit_at())
     filterset_class = AccountFilterSet
     template_name = "accounts/account_list.html"
     ordering = ["name", "pk"]

@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "integrations.apps.IntegrationsConfig",
     "messaging.apps.MessagingConfig",
     "reminders.apps.RemindersConfig",
+    "pgtrigger",
+    "pghistory",
+    "audit.apps.AuditConfig",
 ]
 
 MIDDLEWARE = [
@@ -49,7 +52,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "pghistory.middleware.HistoryMiddleware",
 ]
+
+# History (audit app): pghistory triggers are installed by `migrate` (post_migrate), so the
+# tracked apps get no trigger migrations; the event tables live in the audit app.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# the time of the change itself, not of its transaction: orders the events of one request
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 ROOT_URLCONF = "kam.urls"
 WSGI_APPLICATION = "kam.wsgi.application"

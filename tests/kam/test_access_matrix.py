@@ -370,6 +370,19 @@ URLS = {
     "integrations:import-template": Url("page"),
     "api:account-bulk": Url("api-post"),
     "api:contact-bulk": Url("api-post"),
+    # history (audit): one page per tracked record, through the record's visibility
+    "audit:account-history": Url("detail", "account"),
+    "audit:contact-history": Url("detail", "contact"),
+    "audit:visit-history": Url("detail", "visit"),
+    "audit:plan-history": Url("detail", "plan"),
+    "audit:opportunity-history": Url("detail", "opportunity"),
+    "audit:contract-history": Url("detail", "contract"),
+    "audit:complaint-history": Url("detail", "complaint"),
+    "audit:risk-history": Url("detail", "risk"),
+    "audit:scoring-model-history": Url("page"),
+    # purge (admins only): confirmation page of an archived account; the purge log
+    "audit:account-purge": Url("post", "account", roles=frozenset({"ops"})),
+    "audit:purge-log": Url("page", roles=frozenset({"ops"})),
 }
 
 

@@ -7,8 +7,8 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.choices import (
@@ -36,6 +36,7 @@ from accounts.service.services import complaint_record, complaint_respond, risk_
 from accounts.tiering.services import accounts_score
 from accounts.validators import CREDIT_CODE_CHARSET, credit_code_check_char
 from kam import services
+from kam.bench_seed import SCALES, analyze, bench_seeded, seed_scale
 from kam.choices import Role
 from kam.demo import DEMO_PASSWORD
 from kam.models import User
@@ -320,9 +321,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--lang", choices=["en", "zh"], default="en")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--scale",
+            choices=["demo", *SCALES],
+            default="demo",
+            help="Add the benchmark population (large: 20,000 accounts, a million visits).",
+        )
+        parser.add_argument(
+            "--any-database",
+            action="store_true",
+            help="Allow --scale on a database whose name does not end in 'bench'.",
+        )
+
+    def handle(self, *args, lang, seed, scale="demo", any_database=False, **options):
+        if scale != "demo":
+            name = connection.settings_dict["NAME"]
+            if not any_database and not name.endswith("bench"):
+                raise CommandError(f"--scale seeds a database of its own (*bench), not {name!r}.")
+        self.seed_demo(lang=lang, seed=seed)
+        if scale != "demo":
+            if bench_seeded():
+                self.stdout.write("Benchmark data already present; nothing to do.")
+                return
+            self.stdout.write(f"Seeding the {scale} benchmark population (seed {seed}) ...")
+            seed_scale(scale, seed=seed, log=self.stdout.write)
+            analyze()
 
     @transaction.atomic
-    def handle(self, *args, lang, seed, **options):
+    def seed_demo(self, *, lang, seed):
         if User.objects.filter(username="ops").exists():
             self.stdout.write("Demo data already present; nothing to do.")
             return

@@ -1,0 +1,666 @@
+"""`make bench`: KAM at scale, served the way production serves it.
+
+    python scripts/bench.py [--scale large] [--requests 100] [--load-seconds 60] [--out bench]
+
+1. A database of its own (``<name>_<scale>_bench`` next to DATABASE_URL's), created
+   if missing, migrated and seeded (``seed_demo --scale``) only when empty.
+2. Batch work timed in-process with its SQL statement count: scoring, the nightly
+   health check, the reminder sweep, a 1,000-row bulk upsert of actuals and a
+   1,000-row actuals import.
+3. Every page and API list: the SQL query count (Django test client, in-process,
+   same database), the same SQL run alone (timed in PostgreSQL), and median / p95
+   over ``--requests`` requests against gunicorn (production settings, DEBUG off)
+   on a free loopback port.
+4. A bounded load run: ``--users`` concurrent simulated users for
+   ``--load-seconds`` (70 % reads, 20 % visit logging, 10 % dashboards).
+5. ``bench/report.md`` and ``bench/results.json`` with a met / missed check per budget.
+"""
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import closing, contextmanager
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+PY = sys.executable
+RAW_SECONDS = 5.0  # raw SQL repeats stop after this much time (at least one run)
+ENDPOINT_SECONDS = 20.0  # requests per endpoint stop after this much time ...
+MIN_REQUESTS = 20  # ... once at least this many were made (the report gives the number)
+
+
+def log(message):
+    print(f"[bench] {message}", flush=True)  # noqa: T201 - a command-line tool
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+# ---------------------------------------------------------------- database
+
+
+def bench_database_url(scale: str) -> str:
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        raise SystemExit("DATABASE_URL is not set (run through `python -m kam.embedded exec --`).")
+    parts = urlsplit(base)
+    name = parts.path.lstrip("/") or "kam"
+    return urlunsplit(parts._replace(path=f"/{name}_{scale}_bench")), base
+
+
+def ensure_database(url: str, base: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    conninfo = _conninfo(base)
+    with closing(psycopg.connect(conninfo, autocommit=True)) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            log(f"creating the database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _conninfo(url: str) -> str:
+    import environ
+
+    config = environ.Env.db_url_config(url)
+    options = config.get("OPTIONS", {})
+    parts = {
+        "dbname": "postgres",  # the maintenance database: CREATE DATABASE runs from there
+        "user": config.get("USER") or "postgres",
+        "host": config.get("HOST") or options.get("host") or "",
+        "port": str(config.get("PORT") or ""),
+        "password": config.get("PASSWORD") or "",
+    }
+    return " ".join(f"{key}='{value}'" for key, value in parts.items() if value)
+
+
+def manage(*args, env):
+    subprocess.run([PY, str(BASE_DIR / "manage.py"), *args], check=True, env=env)  # noqa: S603
+
+
+# ---------------------------------------------------------------- in-process measures
+
+
+def measure_batch(quick: bool) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.health.services import health_check_run
+    from accounts.tiering.services import accounts_score
+    from kam.models import User
+    from plans.services import actuals_upsert
+    from reminders.services import reminders_sweep
+
+    admin = (
+        User.objects.filter(role="admin").first() or User.objects.filter(is_superuser=True).first()
+    )
+    accounts = list(
+        __import__("accounts.models", fromlist=["Account"])
+        .Account.objects.filter(external_id__startswith="BENCH-")
+        .order_by("pk")
+        .values_list("external_id", flat=True)[:1000]
+    )
+    rows = [
+        {
+            "external_id": external_id,
+            "year": 2020,
+            "month": 1 + index % 12,
+            "revenue": "123456.00",
+            "gross_profit": "23456.00",
+        }
+        for index, external_id in enumerate(accounts)
+    ]
+    jobs = {
+        "scoring (all accounts)": lambda: accounts_score(actor=None),
+        "nightly health check": lambda: health_check_run(actor=None),
+        "reminder sweep": lambda: reminders_sweep(),
+        f"bulk upsert of {len(rows)} actuals": lambda: actuals_upsert(
+            actor=admin, rows=rows, source="api"
+        ),
+        f"import of {len(rows)} actuals rows": lambda: _import_actuals(admin, rows),
+    }
+    results = {}
+    for name, job in jobs.items():
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            error = None
+            try:
+                job()
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"[:300]
+            seconds = time.perf_counter() - started
+        results[name] = {"seconds": round(seconds, 3), "statements": len(queries), "error": error}
+        log(f"batch {name}: {seconds:.3f} s, {len(queries)} statements {error or ''}")
+    return results
+
+
+def _import_actuals(admin, rows):
+    """The CSV import path: parse the file, then the same upsert the import view runs."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from plans.imports import read_actuals_file
+    from plans.services import actuals_upsert
+
+    buffer = io.StringIO()
+    buffer.write("external_id,year,month,revenue,gross_profit\n")
+    for row in rows:
+        buffer.write(
+            f"{row['external_id']},2021,{row['month']},{row['revenue']},{row['gross_profit']}\n"
+        )
+    upload = SimpleUploadedFile("actuals.csv", buffer.getvalue().encode(), "text/csv")
+    parsed = read_actuals_file(upload)
+    return actuals_upsert(actor=admin, rows=parsed, source="import")
+
+
+def pick_subjects() -> dict:
+    from accounts.models import Account, Visit
+    from kam.models import User
+    from plans.models import AccountPlan
+
+    kam = User.objects.get(username="bench.kam001")
+    supervisor = User.objects.get(username="bench.sup01")
+    executive = User.objects.get(username="bench.exec")
+    account = Account.objects.filter(owner=kam).order_by("pk").first()
+    plan = AccountPlan.objects.filter(account__owner=kam).order_by("pk").first()
+    oldest = Visit.objects.order_by("occurred_at").values_list("occurred_at", flat=True).first()
+    deep = oldest + timedelta(days=180) if oldest else None
+    return {
+        "kam": kam,
+        "supervisor": supervisor,
+        "executive": executive,
+        "account": account,
+        "plan": plan,
+        "deep_cursor": base64.b64encode(urlencode({"p": deep.isoformat()}).encode()).decode()
+        if deep
+        else "",
+    }
+
+
+def endpoints(subjects) -> list[dict]:
+    account, plan = subjects["account"], subjects["plan"]
+    rows = "page_size=100"
+    pages = [
+        ("account list (filtered)", "/accounts/?tier=A&tier=B&status=active", "kam", "list"),
+        (
+            "account list (supervisor, filtered)",
+            "/accounts/?tier=A&region=east",
+            "supervisor",
+            "list",
+        ),
+        ("account 360", f"/accounts/{account.pk}/", "kam", "360"),
+        ("contact list", "/accounts/contacts/", "kam", "list"),
+        ("visit list", "/accounts/visits/", "supervisor", "list"),
+        ("opportunity board", "/opportunities/board/", "kam", "page"),
+        ("plan page", f"/plans/{plan.pk}/" if plan else "/plans/", "kam", "page"),
+        ("my day", "/dashboards/my-day/", "kam", "dashboard"),
+        ("team dashboard", "/dashboards/team/", "supervisor", "dashboard"),
+        ("team dashboard (executive, all teams)", "/dashboards/team/", "executive", "dashboard"),
+        ("report: plan vs actual", "/dashboards/reports/plan-actual/", "supervisor", "page"),
+        ("report: pipeline", "/dashboards/reports/pipeline/", "supervisor", "page"),
+        ("report: activity", "/dashboards/reports/activity/", "supervisor", "page"),
+        ("report: complaint SLA", "/dashboards/reports/complaint-sla/", "supervisor", "page"),
+        ("report: tier movements", "/dashboards/reports/tier-movements/", "supervisor", "page"),
+        ("API accounts", f"/api/v1/accounts/?{rows}", "executive", "list"),
+        ("API contacts", f"/api/v1/contacts/?{rows}", "executive", "list"),
+        ("API visits (first page)", f"/api/v1/visits/?{rows}", "executive", "list"),
+        (
+            "API visits (cursor deep in the history)",
+            f"/api/v1/visits/?{rows}&{urlencode({'cursor': subjects['deep_cursor']})}",
+            "executive",
+            "list",
+        ),
+        ("API opportunities", f"/api/v1/opportunities/?{rows}", "executive", "list"),
+        ("API actuals", f"/api/v1/actuals/?{rows}", "executive", "list"),
+    ]
+    return [{"name": n, "url": u, "as": who, "kind": k} for n, u, who, k in pages]
+
+
+def measure_queries(items, subjects, raw_repeats: int) -> None:
+    """Query count and the raw SQL time of each page, in-process on the same database."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    clients = {}
+    for role in ("kam", "supervisor", "executive"):
+        client = Client()
+        client.force_login(subjects[role])
+        client.get("/")  # session and language settled before counting
+        clients[role] = client
+    for item in items:
+        client = clients[item["as"]]
+        client.get(item["url"])  # warm caches the way a repeated request sees them
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(item["url"])
+        item["status_in_process"] = response.status_code
+        statements = [query["sql"] for query in queries.captured_queries]
+        item["queries"] = len(statements)
+        timings = []
+        with connection.cursor() as cursor:
+            for _ in range(raw_repeats):
+                if sum(timings) > RAW_SECONDS:
+                    break
+                started = time.perf_counter()
+                for sql in statements:
+                    if sql.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "FETCH", "CLOSE")):
+                        continue
+                    if sql.startswith("DECLARE") and " FOR " in sql:
+                        sql = sql.split(" CURSOR ", 1)[1].split(" FOR ", 1)[1]
+                    cursor.execute(sql.replace("%", "%%"), ())
+                    if cursor.description:
+                        cursor.fetchall()
+                timings.append(time.perf_counter() - started)
+        item["sql_ms"] = round(statistics.median(timings) * 1000, 2) if timings else 0.0
+        log(f"{item['name']}: {item['queries']} queries, SQL {item['sql_ms']} ms")
+
+
+def session_cookies(subjects) -> dict:
+    from django.conf import settings
+    from django.test import Client
+
+    cookies = {}
+    for role in ("kam", "supervisor", "executive"):
+        client = Client()
+        client.force_login(subjects[role])
+        cookies[role] = (
+            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        )
+    return cookies
+
+
+def api_tokens(subjects) -> dict:
+    from knox.models import AuthToken
+
+    return {
+        role: AuthToken.objects.create(subjects[role])[1]
+        for role in ("kam", "supervisor", "executive")
+    }
+
+
+# ---------------------------------------------------------------- over HTTP
+
+
+def free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env, workers: int):
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "kam.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    import httpx
+
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not come up")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def headers_for(item, cookies, tokens):
+    if item["url"].startswith("/api/"):
+        return {"Authorization": f"Token {tokens[item['as']]}", "Accept": "application/json"}
+    return {"Cookie": cookies[item["as"]]}
+
+
+def measure_http(base, items, cookies, tokens, requests: int) -> None:
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for item in items:
+            headers = headers_for(item, cookies, tokens)
+            for _ in range(3):
+                client.get(item["url"], headers=headers)
+            times, errors = [], 0
+            cap = time.perf_counter() + ENDPOINT_SECONDS
+            for _ in range(requests):
+                if len(times) >= MIN_REQUESTS and time.perf_counter() > cap:
+                    break  # a slow endpoint: fewer requests, stated in the report
+                started = time.perf_counter()
+                response = client.get(item["url"], headers=headers)
+                times.append(time.perf_counter() - started)
+                errors += response.status_code != 200
+            item["status"] = response.status_code
+            item["requests"] = len(times)
+            item["errors"] = errors
+            item["median_ms"] = round(statistics.median(times) * 1000, 1)
+            item["p95_ms"] = round(percentile(times, 0.95) * 1000, 1)
+            item["ratio"] = round(item["median_ms"] / item["sql_ms"], 1) if item["sql_ms"] else None
+            log(
+                f"{item['name']}: median {item['median_ms']} ms, p95 {item['p95_ms']} ms,"
+                f" errors {errors}"
+            )
+
+
+async def _load(base, cookies, tokens, subjects, users: int, seconds: float) -> dict:
+    import httpx
+
+    account = subjects["account"]
+    reads = [
+        ("/accounts/?tier=A&status=active", "kam"),
+        ("/accounts/contacts/", "kam"),
+        (f"/accounts/{account.pk}/", "kam"),
+        ("/accounts/visits/", "supervisor"),
+        ("/api/v1/accounts/?page_size=50", "executive"),
+        ("/api/v1/visits/?page_size=50", "executive"),
+    ]
+    dashboards = [("/dashboards/my-day/", "kam"), ("/dashboards/team/", "supervisor")]
+    latencies, errors, statuses = [], 0, {}
+    deadline = time.perf_counter() + seconds
+    rng = random.Random(2026)  # noqa: S311 - a load mix, not security
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+
+    async def user(client):
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            roll = rng.random()
+            started = time.perf_counter()
+            try:
+                if roll < 0.7:
+                    url, role = rng.choice(reads)
+                    item = {"url": url, "as": role}
+                    response = await client.get(url, headers=headers_for(item, cookies, tokens))
+                elif roll < 0.9:
+                    response = await client.post(
+                        "/api/v1/visits/",
+                        headers={"Authorization": f"Token {tokens['kam']}"},
+                        json={
+                            "account": account.pk,
+                            "kind": "call",
+                            "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%S+08:00"),
+                            "purpose": "Load run",
+                            "summary": "Logged by the bench load run.",
+                        },
+                    )
+                else:
+                    url, role = rng.choice(dashboards)
+                    response = await client.get(url, headers={"Cookie": cookies[role]})
+                ok = response.status_code < 400
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            except httpx.HTTPError as exc:
+                ok = False
+                statuses[type(exc).__name__] = statuses.get(type(exc).__name__, 0) + 1
+            latencies.append(time.perf_counter() - started)
+            errors += not ok
+
+    started = time.perf_counter()
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        await asyncio.gather(*(user(client) for _ in range(users)))
+    elapsed = time.perf_counter() - started
+    return {
+        "users": users,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "rps": round(len(latencies) / elapsed, 1),
+        "median_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
+        "errors": errors,
+        "statuses": {str(key): value for key, value in statuses.items()},
+    }
+
+
+# ---------------------------------------------------------------- budgets and report
+
+LIST_KINDS = {"list"}
+
+
+def budgets(items, batch, load, scale) -> list[dict]:
+    checks = []
+
+    def check(name, value, limit, met):
+        checks.append({"budget": name, "value": value, "limit": limit, "met": bool(met)})
+
+    for item in items:
+        check(f"{item['name']}: queries", item["queries"], "<= 12", item["queries"] <= 12)
+        if item["kind"] == "list":
+            check(
+                f"{item['name']}: p95",
+                item.get("p95_ms"),
+                "<= 100 ms",
+                (item.get("p95_ms") or 1e9) <= 100,
+            )
+            ratio = item.get("ratio")
+            check(f"{item['name']}: app / SQL", ratio, "<= 3x", ratio is not None and ratio <= 3)
+        elif item["kind"] == "360":
+            check(
+                f"{item['name']}: p95",
+                item.get("p95_ms"),
+                "<= 150 ms",
+                (item.get("p95_ms") or 1e9) <= 150,
+            )
+        elif item["kind"] == "dashboard":
+            check(
+                f"{item['name']}: p95",
+                item.get("p95_ms"),
+                "<= 300 ms",
+                (item.get("p95_ms") or 1e9) <= 300,
+            )
+        check(f"{item['name']}: no errors", item.get("errors"), "0", item.get("errors") == 0)
+    for name, result in batch.items():
+        limit = {"nightly health check": 10, "reminder sweep": 5}.get(name)
+        if name.startswith("bulk upsert"):
+            limit = 1
+        if limit:
+            check(
+                f"{name}: time",
+                result["seconds"],
+                f"<= {limit} s",
+                result["seconds"] <= limit and not result["error"],
+            )
+    if load:
+        check("load run: errors", load["errors"], "0", load["errors"] == 0)
+        check("load run: throughput", load["rps"], ">= 200 req/s", load["rps"] >= 200)
+    return checks
+
+
+def write_report(out: Path, results: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    lines = [
+        "# KAM benchmark",
+        "",
+        f"Scale **{results['scale']}** ({results['rows']}), seed {results['seed']}, "
+        f"{results['cpus']} CPUs, gunicorn {results['workers']} workers x 2 threads, DEBUG off, "
+        f"{results['requests']} requests per endpoint; run {results['started']}, "
+        f"{results['total_seconds']} s in all.",
+        "",
+        "## Budgets",
+        "",
+        "| Budget | Value | Limit | |",
+        "|---|---:|---|---|",
+    ]
+    for check in results["budgets"]:
+        mark = "met" if check["met"] else "**missed**"
+        lines.append(f"| {check['budget']} | {check['value']} | {check['limit']} | {mark} |")
+    lines += [
+        "",
+        "## Pages and API lists",
+        "",
+        "| Endpoint | As | Queries | SQL alone ms | Median ms | p95 ms | App / SQL | Requests"
+        " | Errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for item in results["endpoints"]:
+        lines.append(
+            f"| {item['name']} | {item['as']} | {item['queries']} | {item['sql_ms']} | "
+            f"{item.get('median_ms')} | {item.get('p95_ms')} | {item.get('ratio')} | "
+            f"{item.get('requests')} | {item.get('errors')} |"
+        )
+    lines += [
+        "",
+        "## Batch work",
+        "",
+        "| Job | Seconds | SQL statements | Error |",
+        "|---|---:|---:|---|",
+    ]
+    for name, batch in results["batch"].items():
+        lines.append(
+            f"| {name} | {batch['seconds']} | {batch['statements']} | {batch['error'] or ''} |"
+        )
+    load = results.get("load")
+    if load:
+        lines += [
+            "",
+            "## Load run",
+            "",
+            f"{load['users']} concurrent users for {load['seconds']} s (70 % reads, "
+            "20 % visit logging, "
+            f"10 % dashboards): **{load['requests']} requests, {load['rps']} req/s**, median "
+            f"{load['median_ms']} ms, p95 {load['p95_ms']} ms, **{load['errors']} errors** "
+            f"(statuses {load['statuses']}).",
+        ]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------- main
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default=os.environ.get("SCALE", "large"))
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--raw-repeats", type=int, default=10)
+    parser.add_argument("--load-seconds", type=float, default=60)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--out", default=str(BASE_DIR / "bench"))
+    options = parser.parse_args(argv)
+    began = time.perf_counter()
+    # Stopped with SIGTERM: unwind, so gunicorn is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    url, base = bench_database_url(options.scale)
+    ensure_database(url, base)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "kam.settings.production",
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(48),
+        "SECURE_SSL_REDIRECT": "False",
+        "SECURE_HSTS_SECONDS": "0",
+        "DEBUG": "False",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "API_THROTTLE_TOKEN": "1000000/min",
+        "API_THROTTLE_USER": "1000000/min",
+        "API_THROTTLE_ANON": "1000000/min",
+        "CACHE_KEY_PREFIX": f"bench-{options.scale}",
+        "LOG_LEVEL": "WARNING",
+        "STATIC_ROOT": str(BASE_DIR / ".data" / "bench-static"),
+    }
+    log(f"database {urlsplit(url).path.lstrip('/')}: migrating and seeding ({options.scale})")
+    seeding = time.perf_counter()
+    manage("migrate", "-v", "0", env=env)
+    manage("collectstatic", "--noinput", "-v", "0", env=env)
+    manage("seed_demo", "--scale", options.scale, "--seed", str(options.seed), env=env)
+    seed_seconds = round(time.perf_counter() - seeding, 1)
+    os.environ.update(env)
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from accounts.models import Account, Contact, Visit
+    from opportunities.models import Opportunity
+
+    counts = {
+        "accounts": Account.objects.count(),
+        "contacts": Contact.objects.count(),
+        "visits": Visit.objects.count(),
+        "opportunities": Opportunity.objects.count(),
+    }
+    log(f"rows: {counts}")
+    batch = measure_batch(quick=options.requests < 100)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    subjects = pick_subjects()
+    items = endpoints(subjects)
+    measure_queries(items, subjects, options.raw_repeats)
+    cookies, tokens = session_cookies(subjects), api_tokens(subjects)
+    connection.close()
+    load = None
+    with gunicorn(env, options.workers) as base_url:
+        measure_http(base_url, items, cookies, tokens, options.requests)
+        if options.load_seconds > 0:
+            log(f"load run: {options.users} users for {options.load_seconds} s")
+            load = asyncio.run(
+                _load(base_url, cookies, tokens, subjects, options.users, options.load_seconds)
+            )
+            log(f"load run: {load}")
+    results = {
+        "scale": options.scale,
+        "seed": options.seed,
+        "rows": ", ".join(f"{value:,} {key}" for key, value in counts.items()),
+        "counts": counts,
+        "cpus": os.cpu_count(),
+        "workers": options.workers,
+        "requests": options.requests,
+        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "seed_and_migrate_seconds": seed_seconds,
+        "batch": batch,
+        "endpoints": [dict(item) for item in items],
+        "load": load,
+    }
+    results["budgets"] = budgets(items, batch, load, options.scale)
+    results["total_seconds"] = round(time.perf_counter() - began, 1)
+    write_report(Path(options.out), results)
+    missed = [check["budget"] for check in results["budgets"] if not check["met"]]
+    log(f"report written to {options.out}/report.md; {len(missed)} budget(s) missed")
+    for name in missed:
+        log(f"  missed: {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

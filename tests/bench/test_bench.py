@@ -1,0 +1,106 @@
+"""The benchmark machinery at a tiny scale: the seed is reproducible and `scripts/bench.py`
+produces its report (the large run is `make bench`, never part of `make test`)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from kam.bench_seed import bench_seeded, seed_scale
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+class _RollbackError(Exception):
+    pass
+
+
+def _fingerprint():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT md5(string_agg(a.external_id || a.tier || u.username, ','"
+            " ORDER BY a.external_id)), (SELECT md5(string_agg(a2.external_id || v.kind"
+            " || v.purpose, ',' ORDER BY v.purpose))"
+            "  FROM accounts_visit v JOIN accounts_account a2 ON a2.id = v.account_id"
+            "  WHERE v.purpose LIKE 'Bench visit %%'),"
+            " (SELECT count(*) FROM accounts_contact WHERE reports_to_id IS NOT NULL"
+            "  AND external_id LIKE 'BC-%%')"
+            " FROM accounts_account a JOIN kam_user u ON u.id = a.owner_id"
+            " WHERE a.external_id LIKE 'BENCH-%%'"
+        )
+        return cursor.fetchone()
+
+
+def _seed_once(seed):
+    try:
+        with transaction.atomic():
+            timings = seed_scale("tiny", seed=seed, log=lambda message: None)
+            assert bench_seeded()
+            result = (timings, _fingerprint())
+            raise _RollbackError
+    except _RollbackError:
+        return result
+
+
+def test_seed_is_reproducible_from_its_seed(db):
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    timings, first = _seed_once(7)
+    assert timings["accounts"]["rows"] == 200
+    assert timings["contacts"]["rows"] == 1000
+    assert timings["visits"]["rows"] == 5000
+    assert first[2] == 800  # every contact but the executive reports to someone
+    assert _seed_once(7)[1] == first
+    assert _seed_once(8)[1][:2] != first[:2]
+
+
+@pytest.mark.timeout(300)
+def test_bench_produces_the_report(tmp_path):
+    out = tmp_path / "bench"
+    env = {**os.environ}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(BASE_DIR / "scripts" / "bench.py"),
+            "--scale=tiny",
+            "--requests=3",
+            "--raw-repeats=1",
+            "--load-seconds=2",
+            "--users=4",
+            "--workers=2",
+            f"--out={out}",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    results = json.loads((out / "results.json").read_text())
+    assert results["counts"]["accounts"] >= 200
+    names = {item["name"] for item in results["endpoints"]}
+    assert {
+        "account 360",
+        "my day",
+        "team dashboard",
+        "API visits (cursor deep in the history)",
+    } <= names
+    for item in results["endpoints"]:
+        assert item["status"] == 200, item
+        assert item["queries"] > 0
+        assert item["p95_ms"] > 0
+        assert item["sql_ms"] > 0
+    assert set(results["batch"]) >= {"nightly health check", "reminder sweep"}
+    assert all(batch["error"] is None for batch in results["batch"].values()), results["batch"]
+    assert results["load"]["requests"] > 0
+    assert results["load"]["errors"] == 0, results["load"]
+    report = (out / "report.md").read_text()
+    assert "## Budgets" in report
+    assert "| account 360 |" in report
