@@ -37,17 +37,19 @@ def _binary(name: str) -> str:
 
 
 def _connection(alias: str = "default", name: str | None = None) -> tuple[list[str], dict]:
-    db = connections[alias].settings_dict
-    args = ["--dbname", name or db["NAME"]]
-    if db.get("HOST"):
-        args += ["--host", db["HOST"]]
-    if db.get("PORT"):
-        args += ["--port", str(db["PORT"])]
-    if db.get("USER"):
-        args += ["--username", db["USER"]]
+    # The parameters psycopg gets: HOST/PORT merged with OPTIONS, where the embedded
+    # default's socket directory travels (``?host=/path`` in DATABASE_URL).
+    params = connections[alias].get_connection_params()
+    args = ["--dbname", name or params.get("dbname") or connections[alias].settings_dict["NAME"]]
+    if params.get("host"):
+        args += ["--host", str(params["host"])]
+    if params.get("port"):
+        args += ["--port", str(params["port"])]
+    if params.get("user"):
+        args += ["--username", params["user"]]
     environment = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
-    if db.get("PASSWORD"):
-        environment["PGPASSWORD"] = db["PASSWORD"]
+    if params.get("password"):
+        environment["PGPASSWORD"] = params["password"]
     return args, environment
 
 

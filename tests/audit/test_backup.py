@@ -17,15 +17,12 @@ CSRF = re.compile(r'(csrfmiddlewaretoken" value="|csrf-token" content="|"X-CSRFT
 
 
 def _server_connection():
-    db = connection.settings_dict
-    return psycopg.connect(
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        user=db["USER"] or None,
-        password=db["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
+    # the parameters Django hands psycopg (HOST/PORT merged with OPTIONS, where the
+    # embedded server's socket directory is), on the server's maintenance database
+    params = {**connection.get_connection_params(), "dbname": "postgres"}
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return psycopg.connect(**params, autocommit=True)
 
 
 def _row_counts():
