@@ -114,7 +114,11 @@
       return;
     }
     var chart = window.echarts.init(element, null, { renderer: "svg" });
-    chart.setOption(build(data));
+    // No entry animation: figures people read every morning should be there at once,
+    // and a segment is where it will stay as soon as the chart says it is ready.
+    var option = build(data);
+    option.animation = false;
+    chart.setOption(option);
     chart.on("click", function (params) {
       var url = (params.data && params.data.url) || (data.urls && data.urls[params.dataIndex]);
       if (url) {
