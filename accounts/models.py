@@ -195,6 +195,12 @@ class Account(models.Model):
             models.Index(fields=["owner", "name"]),
             models.Index(fields=["credit_code"]),
             GinIndex(fields=["tags"], name="account_tags_gin"),
+            # The lists' default order over the live accounts (API, executives).
+            models.Index(
+                fields=["name", "id"],
+                condition=Q(archived_at__isnull=True),
+                name="account_name_live",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -350,7 +356,15 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["name"]
-        indexes = [models.Index(fields=["account", "name"])]
+        indexes = [
+            models.Index(fields=["account", "name"]),
+            # The lists' default order over the live contacts (API, executives).
+            models.Index(
+                fields=["name", "id"],
+                condition=Q(archived_at__isnull=True),
+                name="contact_name_live",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(strength__gte=1) & Q(strength__lte=5), name="contact_strength_1_5"
@@ -458,6 +472,13 @@ class Visit(models.Model):
             models.Index(fields=["logged_by", "-occurred_at"]),
             # The newest visits across all accounts (API cursor, executives): issue 11.
             models.Index(fields=["-occurred_at", "-id"], name="visit_occurred_desc"),
+            # A team's or a KAM's newest visits: the list pages its ids from this index alone.
+            models.Index(
+                fields=["logged_by", "-occurred_at", "-id"],
+                include=["account"],
+                condition=Q(archived_at__isnull=True),
+                name="visit_logger_recent_live",
+            ),
             models.Index(
                 fields=["next_visit_owner", "next_visit_on"],
                 condition=Q(next_visit_on__isnull=False, follow_up_closed_at__isnull=True),

@@ -189,6 +189,12 @@ class Opportunity(models.Model):
             models.Index(fields=["account", "product_line"]),
             models.Index(fields=["owner", "expected_close_on"]),
             models.Index(fields=["stage", "expected_close_on"]),
+            # The lists' default order over the live opportunities (API, executives).
+            models.Index(
+                fields=["expected_close_on", "id"],
+                condition=Q(archived_at__isnull=True),
+                name="opportunity_close_live",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
