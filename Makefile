@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 PYTEST_ARGS ?=
 SCALE ?= large
 
-.PHONY: run test lint format messages makemessages browser vendor clean backup restore bench
+.PHONY: run test lint format messages makemessages browser vendor clean backup restore bench security audit
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,14 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: $(STAMP) messages browser lint
+# bandit (no high-severity finding) and pip-audit (no known vulnerability); see the script
+security: $(STAMP)
+	@scripts/security-checks.sh
+
+audit: $(STAMP)
+	$(VENV)/bin/pip-audit --strict --skip-editable --progress-spinner off
+
+test: $(STAMP) messages browser lint security
 	$(PY) -m kam.embedded exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
 # KAM at scale: its own database (seeded once, `SCALE=small` for a quick run), gunicorn with

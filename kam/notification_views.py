@@ -1,4 +1,4 @@
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
 from django.views import View
@@ -23,9 +23,7 @@ class NotificationReadView(View):
         mine = Notification.objects.visible_to(request.user).unread()
         target = "kam:notifications"
         if pk is not None:
-            notification = Notification.objects.visible_to(request.user).filter(pk=pk).first()
-            if notification is None:
-                return redirect(target)
+            notification = get_object_or_404(Notification.objects.visible_to(request.user), pk=pk)
             mine = mine.filter(pk=pk)
             target = notification.url or target
         mine.update(read_at=timezone.now())

@@ -1,6 +1,7 @@
 """Base views that apply the visibility rule, and the site-wide pages."""
 
 import logging
+import math
 
 import redis
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView, TemplateView
@@ -258,6 +260,56 @@ def handler500(request):
     if _wants_problem(request):
         return _problem(request, 500, _("A server error occurred."))
     return render(request, "500.html", status=500)
+
+
+def lockout(request, original_response=None, credentials=None):
+    """What a sign-in refused by django-axes answers: the sign-in page (or, on the API,
+    our problem shape) saying when the user may try again, with 429 Too Many Requests."""
+    from axes.helpers import get_client_username, get_cool_off
+    from axes.models import AccessAttempt
+    from django.contrib.auth.forms import AuthenticationForm
+    from django.db.models import Max
+    from django.utils import timezone
+    from django.utils.formats import time_format
+
+    username = get_client_username(request, credentials) or ""
+    last_failure = (
+        AccessAttempt.objects.filter(
+            username=username, ip_address=getattr(request, "axes_ip_address", None)
+        ).aggregate(last=Max("attempt_time"))["last"]
+        or timezone.now()
+    )
+    retry_at = last_failure + get_cool_off(request)
+    wait = max(math.ceil((retry_at - timezone.now()).total_seconds()), 1)
+    minutes = max(round(wait / 60), 1)
+    message = ngettext(
+        "Too many failed sign-in attempts. For your security, signing in as this user from "
+        "your address is paused for %(minutes)s minute (until %(time)s). Check your "
+        "password, try again then, or ask your administrator to unlock it now.",
+        "Too many failed sign-in attempts. For your security, signing in as this user from "
+        "your address is paused for %(minutes)s minutes (until %(time)s). Check your "
+        "password, try again then, or ask your administrator to unlock it now.",
+        minutes,
+    ) % {"minutes": minutes, "time": time_format(timezone.localtime(retry_at), "H:i")}
+    if _wants_problem(request):
+        response = JsonResponse(
+            {
+                "type": "about:blank",
+                "title": _("Too many failed sign-in attempts."),
+                "status": 429,
+                "detail": message,
+                "code": "locked_out",
+                "retry_after": str(wait),
+            },
+            status=429,
+            content_type="application/problem+json",
+        )
+    else:
+        form = AuthenticationForm(request, initial={"username": username})
+        context = {"form": form, "locked_out": message, "next": request.POST.get("next", "")}
+        response = render(request, "registration/login.html", context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def csrf_failure(request, reason=""):

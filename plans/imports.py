@@ -2,7 +2,10 @@
 
 import csv
 import io
+from itertools import islice
 
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 COLUMNS = (
@@ -62,19 +65,44 @@ def read_actuals_file(upload) -> list[dict]:
     return _rows_from_table(read_table(upload))
 
 
+#: the file types an import takes, by extension
+IMPORT_TYPES = (".csv", ".xlsx")
+#: rows read from a file at most: enough to say "too many" without reading a huge sheet
+READ_ROWS = MAX_ROWS + 100
+
+
+def _check_upload(upload, name: str) -> None:
+    limit = settings.IMPORT_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise FileRejectedError(
+            _("The file is %(size)s; an import takes at most %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+        )
+    if not name.endswith(IMPORT_TYPES):
+        raise FileRejectedError(_("Upload a CSV (.csv) or Excel (.xlsx) file."))
+
+
 def read_table(upload) -> list:
     """The cells of a CSV (UTF-8 or GB18030) or Excel file's first sheet, as rows of
-    values; the accounts and contacts imports (integrations.imports) use it too."""
+    values; the accounts and contacts imports (integrations.imports) use it too.
+
+    Refused before parsing: a file over ``IMPORT_MAX_BYTES``, another extension, an
+    .xlsx that is not a zip package, a .csv with binary content."""
     name = (upload.name or "").lower()
+    _check_upload(upload, name)
     content = upload.read()
     if name.endswith(".xlsx"):
+        if not content.startswith(b"PK\x03\x04"):
+            raise FileRejectedError(_("This is not a readable Excel file."))
         try:
             from openpyxl import load_workbook
 
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            return list(islice(book.worksheets[0].iter_rows(values_only=True), READ_ROWS))
         except Exception as error:
             raise FileRejectedError(_("This is not a readable Excel file.")) from error
-        return list(book.worksheets[0].iter_rows(values_only=True))
+    if b"\x00" in content:
+        raise FileRejectedError(_("Save the file as UTF-8 CSV or Excel."))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -82,4 +110,4 @@ def read_table(upload) -> list:
             text = content.decode("gb18030")
         except UnicodeDecodeError as error:
             raise FileRejectedError(_("Save the file as UTF-8 CSV or Excel.")) from error
-    return list(csv.reader(io.StringIO(text)))
+    return list(islice(csv.reader(io.StringIO(text)), READ_ROWS))

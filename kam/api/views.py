@@ -41,7 +41,7 @@ class TokenCreateView(APIView):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(
-            request,
+            request._request,  # the sign-in protection (django-axes) flags this request
             username=data.validated_data["username"],
             password=data.validated_data["password"],
         )

@@ -1,6 +1,9 @@
 """Settings shared by every environment; all variable parts come from kam.env."""
 
+from datetime import timedelta
+
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 from kam.env import BASE_DIR, env
@@ -38,6 +41,8 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "audit.apps.AuditConfig",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +58,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # last: turns a sign-in refused for too many failures into the lockout page (kam.views)
+    "axes.middleware.AxesMiddleware",
 ]
 
 # History (audit app): pghistory triggers are installed by `migrate` (post_migrate), so the
@@ -102,19 +110,58 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "kam.User"
-AUTHENTICATION_BACKENDS = ["kam.auth_backends.RoleBackend"]
+AUTHENTICATION_BACKENDS = [
+    # first: refuses a locked-out user and address before any password is checked
+    "axes.backends.AxesStandaloneBackend",
+    "kam.auth_backends.RoleBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+
+# Sign-in protection (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one
+# username from one address, that pair is refused until AXES_COOLOFF_TIME has passed
+# since its last failure; then it lifts by itself. Another address, or another user from
+# the same address, is not affected. The web sign-in and the API token exchange share it.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "kam.views.lockout"
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=None)
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files;
+# no inline script anywhere. Style attributes stay allowed: the charts' tooltips and
+# Bootstrap's components position themselves with them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Internationalisation: English and Simplified Chinese; each user picks one.
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
@@ -283,8 +330,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # every failed sign-in is logged once, as a warning; not the library's chatter
+        "axes": {"level": "WARNING"},
+    },
 }
 
 CSRF_FAILURE_VIEW = "kam.views.csrf_failure"
+# Imports (accounts, contacts, actuals): a file larger than this is refused unread
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+# (5,000 rows fit; the preview posts the rows back as a form field, under Django's 2.5 MB)
 FORMAT_MODULE_PATH = ["kam.formats"]

@@ -59,18 +59,36 @@ def _context(browser, viewport, **options):
     return context
 
 
+def _watched_page(context):
+    """A page that records what the Content-Security-Policy refused: every journey
+    must run with none (our pages need no inline script or style element)."""
+    page = context.new_page()
+    page.csp_violations = []
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            page.csp_violations.append(message.text)
+
+    page.on("console", on_console)
+    return page
+
+
 @pytest.fixture
 def desktop(browser, live_server):
     context = _context(browser, DESKTOP)
-    yield context.new_page()
+    page = _watched_page(context)
+    yield page
     context.close()
+    assert page.csp_violations == []
 
 
 @pytest.fixture
 def phone(browser, live_server):
     context = _context(browser, PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
-    yield context.new_page()
+    page = _watched_page(context)
+    yield page
     context.close()
+    assert page.csp_violations == []
 
 
 @pytest.fixture

@@ -55,3 +55,18 @@ def test_account_search_updates_with_htmx(desktop, world, live_server, sign_in):
     expect(desktop.locator("#results")).not_to_contain_text("globex")
     expect(desktop.locator("#results")).to_contain_text("acme")
     assert "q=acm" in desktop.url  # the filter lives in the URL, so it can be shared
+
+
+def test_the_browser_enforces_the_content_security_policy(desktop, world, live_server, sign_in):
+    sign_in(desktop, "kam_a", PASSWORD)
+    header = desktop.request.get(f"{live_server.url}/").headers["content-security-policy"]
+    assert "script-src 'self'" in header
+    # An injected inline script is refused and never runs: what a stored XSS would try.
+    desktop.evaluate(
+        """() => { const s = document.createElement("script");
+                   s.textContent = "window.injected = true"; document.head.appendChild(s); }"""
+    )
+    desktop.wait_for_timeout(200)
+    assert desktop.evaluate("() => window.injected === true") is False
+    assert any("script-src" in text for text in desktop.csp_violations)
+    desktop.csp_violations.clear()  # the fixture's own check covers the product's pages

@@ -3,6 +3,7 @@ column of every error, all-or-nothing commit, and re-imports that update."""
 
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
@@ -142,3 +143,34 @@ def test_the_template_downloads_in_both_languages(client, world):
 def test_executives_cannot_import(client, world):
     client.force_login(world.user("exec"))
     assert client.get(reverse("integrations:account-import")).status_code == 403
+
+
+def _rejected(client, world, upload, url_name="integrations:account-import"):
+    client.force_login(world.user("ops"))
+    response = client.post(reverse(url_name), {"file": upload})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["integrations:account-import", "plans:actual-import"])
+def test_an_oversized_file_is_refused_unread(client, world, settings, url_name):
+    settings.IMPORT_MAX_BYTES = 1024
+    big = SimpleUploadedFile("big.csv", b"External id,Name\n" + b"X-1,Alpha\n" * 200)
+    html = _rejected(client, world, big, url_name)
+    assert "an import takes at most 1.0" in html
+    assert not Account.objects.filter(external_id="X-1").exists()
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (SimpleUploadedFile("tool.exe", b"MZ\x90\x00binary"), "Upload a CSV (.csv) or Excel"),
+        (SimpleUploadedFile("fake.xlsx", b"External id,Name\n"), "not a readable Excel file"),
+        (SimpleUploadedFile("data.csv", b"External id\x00,Name\n"), "Save the file as UTF-8 CSV"),
+    ],
+    ids=["other type", "xlsx that is not one", "binary csv"],
+)
+def test_a_file_of_the_wrong_type_is_refused(client, world, upload, message):
+    html = _rejected(client, world, upload)
+    assert message in html
+    assert "invalid-feedback" in html  # shown on the file field

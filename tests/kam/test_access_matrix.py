@@ -585,7 +585,9 @@ def test_admin_site_is_for_ops_only(client, world, role):
         if name == "admin:autocomplete" and role == "ops":
             continue  # needs query parameters; it is guarded by the same site permission
         response = client.get(reverse(name))
-        if role == "ops":
+        if role == "ops" and name.startswith("admin:axes_") and name.endswith("_add"):
+            assert response.status_code == 403, name  # sign-in records are written by axes only
+        elif role == "ops":
             assert response.status_code == 200, name
         else:
             assert response.status_code == 302, name
@@ -603,3 +605,139 @@ def test_marking_read_touches_only_ones_own_notifications(client, world, role):
         client.post(reverse("kam:notification-read", args=[notification.pk]))
     unread = set(Notification.objects.unread().values_list("url", flat=True))
     assert unread == {f"/n/{other}" for other in ROLES if other != role}
+
+
+# ---------------------------------------------------------------- writes by POST
+
+# Actions on one's own things, open to every signed-in role (executives included)
+SELF_SERVICE = {
+    "kam:notifications-read-all",
+    "kam:notification-read",
+    "api:notification-read",
+    "api:notification-read-all",
+    "integrations:token-revoke",
+}
+POSTS = sorted(n for n, s in URLS.items() if s.kind in ("post", "api-post"))
+
+WRITE_STATEMENTS = """
+    SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables
+    WHERE relname NOT IN ('django_session', 'kam_user', 'knox_authtoken', 'integrations_apitoken')
+"""
+
+
+def _rows_written():
+    """Rows this transaction has inserted, updated or deleted so far (the test and the
+    requests it makes share one transaction): a refused write must not move it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(WRITE_STATEMENTS)
+        return cursor.fetchone()[0]
+
+
+def _refused(response, api):
+    if response.status_code not in (403, 404):
+        return False
+    return not api or response["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("name", POSTS)
+def test_posts_outside_the_rule_are_refused_and_change_nothing(client, world, name):
+    """Every action URL, for every role and every target: a target outside what the
+    role may see is refused (404, as if it did not exist) and nothing is written; an
+    executive never writes; no answer is a server error."""
+    spec = URLS[name]
+    api = spec.kind == "api-post"
+    leaks = []
+    for role in ROLES:
+        client.force_login(world.user(role))
+        if spec.scope:
+            expected_by_role, attribute, _ = SCOPES[spec.scope]
+            targets = list(getattr(world, attribute))
+        else:
+            expected_by_role, targets = None, [None]
+        for target in targets:
+            visible = expected_by_role is None or target in expected_by_role[role]
+            before = _rows_written()
+            response = client.post(_url_for(world, name, spec, target), {})
+            outcome = (role, target, response.status_code)
+            if response.status_code >= 500:
+                leaks.append((*outcome, "server error"))
+            if role == "exec" and name not in SELF_SERVICE and not _refused(response, api):
+                leaks.append((*outcome, "an executive wrote"))
+            if not visible:
+                if not _refused(response, api):
+                    leaks.append((*outcome, "answered outside the rule"))
+                if _rows_written() != before:
+                    leaks.append((*outcome, "wrote outside the rule"))
+    assert leaks == []
+
+
+# ---------------------------------------------------------------- a read-only API token
+
+
+@pytest.fixture
+def read_only_token(world):
+    from integrations.services import token_create
+
+    _, key = token_create(actor=world.user("kam_a"), name="BI export", read_only=True)
+    return {"HTTP_AUTHORIZATION": f"Token {key}"}
+
+
+API_LISTS = sorted(n for n, s in URLS.items() if s.kind == "api-list")
+API_DETAILS = sorted(n for n, s in URLS.items() if s.kind == "api-detail")
+API_POSTS = sorted(n for n, s in URLS.items() if s.kind == "api-post")
+
+
+def test_a_read_only_token_reads_what_its_user_may_read(client, world, read_only_token):
+    """A read-only token of a KAM (kam_a): every API list shows exactly kam_a's rows,
+    every detail opens only inside kam_a's rule."""
+    failures = []
+    for name in API_LISTS:
+        spec = URLS[name]
+        expected_by_role, _, _ = SCOPES[spec.scope]
+        response = client.get(reverse(name) + spec.query, **read_only_token)
+        if response.status_code != 200:
+            failures.append((name, response.status_code))
+        elif _listed_names(response, spec) != expected_by_role["kam_a"]:
+            failures.append((name, "rows outside the rule"))
+    for name in API_DETAILS:
+        spec = URLS[name]
+        expected_by_role, attribute, _ = SCOPES[spec.scope]
+        for target in getattr(world, attribute):
+            response = client.get(_url_for(world, name, spec, target), **read_only_token)
+            expected = 200 if target in expected_by_role["kam_a"] else 404
+            if response.status_code != expected:
+                failures.append((name, target, response.status_code))
+    assert failures == []
+
+
+def test_a_read_only_token_writes_nothing(client, world, read_only_token):
+    """Every API write with a read-only token, on every target: 403 in our error shape
+    before any lookup (so it tells nothing about what exists), and no row written."""
+    failures = []
+    before = _rows_written()
+    writes = [(name, "patch") for name in API_DETAILS] + [(name, "post") for name in API_POSTS]
+    for name, method in writes:
+        spec = URLS[name]
+        targets = list(getattr(world, SCOPES[spec.scope][1])) if spec.scope else [None]
+        for target in targets:
+            url = _url_for(world, name, spec, target)
+            send = getattr(client, method)
+            response = send(url, {}, content_type="application/json", **read_only_token)
+            if response.status_code == 405:
+                continue  # the resource takes no such write from anyone
+            if not (response.status_code == 403 and _refused(response, api=True)):
+                failures.append((name, target, response.status_code))
+    assert failures == []
+    assert _rows_written() == before
+
+
+def test_a_token_opens_no_web_page(client, world, read_only_token):
+    """Tokens are for the API: a web page with one is still a sign-in redirect."""
+    pages = sorted(n for n, s in URLS.items() if s.kind in ("page", "list"))
+    for name in pages:
+        spec = URLS[name]
+        response = client.get(reverse(name) + spec.query, **read_only_token)
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("login")), name
