@@ -575,6 +575,10 @@ def main(argv=None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--out", default=str(BASE_DIR / "bench"))
+    parser.add_argument(
+        "--only", action="append", default=[], help="endpoints whose name contains this (repeat)"
+    )
+    parser.add_argument("--no-batch", action="store_true", help="skip the batch work")
     options = parser.parse_args(argv)
     began = time.perf_counter()
     # Stopped with SIGTERM: unwind, so gunicorn is stopped too.
@@ -621,11 +625,13 @@ def main(argv=None) -> int:
         "opportunities": Opportunity.objects.count(),
     }
     log(f"rows: {counts}")
-    batch = measure_batch(quick=options.requests < 100)
+    batch = {} if options.no_batch else measure_batch(quick=options.requests < 100)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     subjects = pick_subjects()
     items = endpoints(subjects)
+    if options.only:
+        items = [item for item in items if any(part in item["name"] for part in options.only)]
     measure_queries(items, subjects, options.raw_repeats)
     cookies, tokens = session_cookies(subjects), api_tokens(subjects)
     connection.close()
