@@ -20,6 +20,7 @@ from accounts.choices import VisitKind
 from accounts.filtersets import VisitFilterSet
 from accounts.forms.visits import VisitCommentForm, VisitForm, contact_options, revisit_shortcuts
 from accounts.models import Account, Visit, VisitComment
+from accounts.views.lists import LookaheadPaginator, SelectOptions, requested_page
 from kam.choices import Role
 from kam.forms import add_service_errors
 from kam.scoping import CHANGE, VIEW
@@ -45,11 +46,31 @@ class VisitListFilterSet(VisitFilterSet):
         super().__init__(data, queryset, request=request, prefix=prefix)
 
 
+def _visit_rows(ids):
+    """The visits of a page, with what the list shows (the ids are already in view)."""
+    return (
+        Visit.objects.filter(pk__in=ids)
+        .select_related("account", "logged_by")
+        .prefetch_related("contacts")
+    )
+
+
 class VisitListView(ScopedListView):
-    queryset = Visit.objects.select_related("account", "logged_by").prefetch_related("contacts")
+    queryset = Visit.objects.all()
     filterset_class = VisitListFilterSet
     template_name = "accounts/visit_list.html"
     ordering = ["-occurred_at", "-pk"]
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return LookaheadPaginator(
+            queryset,
+            per_page,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+            number=requested_page(self.request, self.page_kwarg),
+            rows=_visit_rows,
+            recent="occurred_at",
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -64,7 +85,10 @@ class VisitListView(ScopedListView):
             tabs=tabs,
             current_tab=self.filterset.data.get("who"),
             # Lazy: only the full page renders the filter bar, the htmx partial does not.
-            account_choices=Account.objects.visible_to(user).active().values_list("pk", "name"),
+            account_options=SelectOptions(
+                Account.objects.visible_to(user).active().values_list("pk", "name"),
+                selected=self.request.GET.get("account"),
+            ),
             kind_choices=VisitKind.choices,
             follow_up_choices=VisitFilterSet.base_filters["follow_up"].extra["choices"],
             can_log=not user.is_read_only,
