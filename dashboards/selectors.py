@@ -12,37 +12,55 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.health.selectors import health_counts_by_owner, health_distribution
-from accounts.models import Account
-from accounts.selectors import (
-    accounts_past_cadence,
-    overdue_revisits_by_owner,
-    past_cadence_by_owner,
-    revisits_due,
-    visits_by_logger,
-    visits_per_week,
-)
+from accounts.health.models import HealthStatus
+from accounts.health.selectors import health_distribution, health_rows
+from accounts.models import Account, Visit
+from accounts.selectors import accounts_past_cadence, revisits_due
 from accounts.service.models import Complaint
-from accounts.service.selectors import breached_complaints_by_owner, complaints_to_handle
-from accounts.tiering.selectors import revenue_concentration, tier_distribution
+from accounts.service.selectors import complaints_to_handle
+from accounts.tiering.models import ScoringModel
+from accounts.tiering.selectors import (
+    annual_revenue,
+    concentration_from,
+    tier_distribution,
+    tier_rows,
+)
 from kam.choices import Role
 from kam.models import Team, TeamMembership, User
 from opportunities.filtersets import filter_by_team
 from opportunities.models import Opportunity
 from opportunities.selectors import (
     contracts_to_renew,
-    forecast_by_owner,
+    cube_by,
     forecast_by_quarter,
+    forecast_by_quarter_from_cube,
+    forecast_cube,
     pipeline_by_stage,
+    pipeline_from_cube,
 )
 from plans.selectors import (
     action_items_due,
     attainment_by_kam,
     quarter_of,
-    team_attainment_by_quarter,
+    team_attainment,
 )
 
 ZERO = Decimal("0")
@@ -202,7 +220,9 @@ class KamRow:
 
 def team_dashboard(*, user, team: Team, period: Period) -> dict:
     """The team dashboard: a row per KAM of the team and the charts, every figure with
-    the URL of the filtered list behind it."""
+    the URL of the filtered list behind it. 8 queries whatever the team's size: the
+    members, the team's accounts (one row each), its visits, its opportunities (one
+    forecast cube), the open stages, and attainment's actuals, targets and quotas."""
     today = period.today
     members = list(
         User.objects.filter(
@@ -211,41 +231,38 @@ def team_dashboard(*, user, team: Team, period: Period) -> dict:
     )
     member_ids = [member.pk for member in members]
     owners = [*member_ids, team.supervisor_id]
-    visible = Account.objects.visible_to(user)
-    team_accounts = visible.filter(owner__in=owners)
-    opportunities = filter_by_team(Opportunity.objects.all(), [team])
     since = today - timedelta(days=ACTIVITY_DAYS)
+    first = today - timedelta(weeks=VISIT_WEEKS - 1)
 
-    health = health_counts_by_owner(visible.filter(owner__in=member_ids))
-    visits = visits_by_logger(user=user, loggers=member_ids, since=_day_start(since))
-    overdue = overdue_revisits_by_owner(user=user, owners=member_ids, day=today)
-    cadence = past_cadence_by_owner(visible.filter(owner__in=member_ids), today=today)
-    weighted = {
-        row["owner"].pk: row["weighted"]
-        for row in forecast_by_owner(user=user, queryset=opportunities, today=today)
-    }
-    attainment = attainment_by_kam(
-        user=user, year=period.year, quarter=period.quarter, as_of=today, team=team
+    accounts = team_accounts(user=user, owners=owners, today=today)
+    activity = team_visits(user=user, loggers=owners, revisit_owners=member_ids,
+                           since=_day_start(since), first=first, today=today)  # fmt: skip
+    cube = forecast_cube(
+        user=user, queryset=filter_by_team(Opportunity.objects.all(), [team]), today=today
     )
-    quarter_rates = {row.key: row.rate for row in attainment}
-    ytd_rates = {row.key: row.ytd_rate for row in attainment}
-    breached = breached_complaints_by_owner(Complaint.objects.visible_to(user))
+    weighted = {owner: row["weighted"] for owner, row in cube_by(cube, "owner").items()}
+    by_kam, by_quarter = team_attainment(
+        user=user, team=team, members=members, year=period.year, quarter=period.quarter,
+        as_of=today,
+    )  # fmt: skip
 
     rows = []
     for member in members:
         pk = member.pk
+        mine = accounts.by_owner.get(pk, {})
+        attainment = by_kam.get(pk)
         rows.append(
             KamRow(
                 user=member,
-                accounts=health.get(pk, {}).get("accounts", 0),
-                visits=visits.get(pk, 0),
-                overdue_revisits=overdue.get(pk, 0),
-                past_cadence=cadence.get(pk, 0),
-                red=health.get(pk, {}).get("red", 0),
+                accounts=mine.get("accounts", 0),
+                visits=activity.recent.get(pk, 0),
+                overdue_revisits=activity.overdue.get(pk, 0),
+                past_cadence=mine.get("past_cadence", 0),
+                red=mine.get("red", 0),
                 weighted=weighted.get(pk, ZERO),
-                quarter_rate=quarter_rates.get(pk),
-                ytd_rate=ytd_rates.get(pk),
-                breached=breached.get(pk, 0),
+                quarter_rate=attainment.rate if attainment else None,
+                ytd_rate=attainment.ytd_rate if attainment else None,
+                breached=mine.get("breached", 0),
                 links={
                     "accounts": link("accounts:list", owner=pk),
                     "visits": link("accounts:visit-list", who="all", logged_by=pk,
@@ -266,20 +283,157 @@ def team_dashboard(*, user, team: Team, period: Period) -> dict:
     return {
         "rows": rows,
         "charts": team_charts(
-            user=user, team=team, period=period, accounts=team_accounts,
-            opportunities=opportunities, loggers=owners,
+            team=team, period=period, accounts=accounts, cube=cube, by_quarter=by_quarter,
+            weeks=activity.weeks, loggers=owners,
         ),
     }  # fmt: skip
 
 
-def team_charts(*, user, team, period, accounts, opportunities, loggers) -> dict:
+# --- the team's accounts and visits, one read each -------------------------------------------
+
+
+@dataclass
+class TeamAccounts:
+    by_owner: dict  # owner id -> {"accounts", "red", "past_cadence", "breached"}
+    health: dict  # health status -> active accounts ("" not checked)
+    tiers: dict  # tier -> active accounts ("" not graded)
+    concentration: object  # accounts.tiering.selectors.Concentration
+
+
+def _cadence_days():
+    """The current scoring model's visit cadence for an account's tier, in SQL: what
+    ``ScoringModel.current().cadences`` gives (the saved model, else the defaults), and
+    as ``with_cadence_due`` applies it (no tier counts as tier D), without a query of
+    its own."""
+    current = ScoringModel.objects.filter(pk=1)
+
+    def days(tier):
+        name = f"cadence_{tier}"
+        default = ScoringModel._meta.get_field(name).default
+        return Coalesce(Subquery(current.values(name)[:1]), Value(default))
+
+    return Case(
+        *[When(tier=tier.upper(), then=days(tier)) for tier in ("a", "b", "c", "d")],
+        default=days("d"),
+        output_field=IntegerField(),
+    )
+
+
+def team_accounts(*, user, owners, today: date) -> TeamAccounts:
+    """The visible accounts of ``owners``, archived ones included, read once with what
+    the dashboard counts of each: health, tier, whether it is past its visit cadence
+    (``accounts_past_cadence``), its breached complaints (``breached_complaints_by_owner``)
+    and its annual revenue (``revenue_concentration``). One query; the counts are summed
+    here. The last visit is read per account from the (account, occurred_at) index,
+    which costs one index entry per account where a join read every visit."""
+    now = timezone.now()
+    last_visit = (
+        Visit.objects.filter(account=OuterRef("pk"), archived_at__isnull=True)
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    due = ExpressionWrapper(TruncDate(Subquery(last_visit)) + _cadence_days(),
+                            output_field=DateField())  # fmt: skip
+    breached = (
+        Complaint.objects.visible_to(user)
+        .breached_effectively(now)
+        .filter(account=OuterRef("pk"))
+        .order_by()
+        .values("account")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        Account.objects.visible_to(user)
+        .filter(owner__in=owners)
+        .annotate(
+            cadence_due_on=Coalesce(due, Value(date.min), output_field=DateField()),
+            breached=Coalesce(Subquery(breached), 0),
+            revenue=annual_revenue(today),
+        )
+        .values("pk", "name", "owner_id", "archived_at", "health_status", "tier",
+                "cadence_due_on", "breached", "revenue")
+        .order_by()
+    )  # fmt: skip
+    by_owner, health, tiers, revenues = {}, {}, {}, []
+    for row in rows:
+        mine = by_owner.setdefault(
+            row["owner_id"], {"accounts": 0, "red": 0, "past_cadence": 0, "breached": 0}
+        )
+        mine["breached"] += row["breached"]
+        if row["archived_at"] is not None:
+            continue
+        mine["accounts"] += 1
+        mine["red"] += row["health_status"] == HealthStatus.RED
+        mine["past_cadence"] += row["cadence_due_on"] < today
+        health[row["health_status"]] = health.get(row["health_status"], 0) + 1
+        tiers[row["tier"]] = tiers.get(row["tier"], 0) + 1
+        revenues.append((Account(pk=row["pk"], name=row["name"]), row["revenue"]))
+    return TeamAccounts(
+        by_owner=by_owner,
+        health=health,
+        tiers=tiers,
+        concentration=concentration_from(revenues, limit=CONCENTRATION_ROWS),
+    )
+
+
+@dataclass
+class TeamVisits:
+    recent: dict  # logger id -> visits since the activity window's start
+    overdue: dict  # revisit owner id -> planned revisits past their date, not done
+    weeks: list  # [{"week": Monday, "count": n}], every week present, oldest first
+
+
+def team_visits(*, user, loggers, revisit_owners, since, first: date, today: date):
+    """``visits_by_logger`` (since ``since``, a datetime), ``overdue_revisits_by_owner``
+    and ``visits_per_week`` (since ``first``, a date) in one statement: the visits of the
+    loggers counted per logger and week, and the open follow-ups past their date counted
+    per revisit owner (UNION ALL). Each part reads its own index range."""
+    start = _day_start(first)
+    visible = Visit.objects.visible_to(user)
+    logged = (
+        visible.active()
+        .filter(logged_by__in=loggers, occurred_at__gte=min(start, since))
+        .annotate(key=F("logged_by_id"), week=TruncWeek("occurred_at"))
+        .values("key", "week")
+        .annotate(
+            weekly=Count("pk", filter=Q(occurred_at__gte=start)),
+            recent=Count("pk", filter=Q(occurred_at__gte=since)),
+            overdue=Value(0),
+        )
+        .order_by()
+    )
+    overdue = (
+        visible.open_follow_ups()
+        .filter(next_visit_owner__in=revisit_owners, next_visit_on__lt=today)
+        .annotate(key=F("next_visit_owner_id"), week=Value(None, output_field=DateTimeField()))
+        .values("key", "week")
+        .annotate(weekly=Value(0), recent=Value(0), overdue=Count("pk"))
+        .order_by()
+    )
+    recent, late, weekly = {}, {}, {}
+    for row in logged.union(overdue, all=True):
+        key = row["key"]
+        if row["overdue"]:
+            late[key] = late.get(key, 0) + row["overdue"]
+            continue
+        recent[key] = recent.get(key, 0) + row["recent"]
+        if row["weekly"]:
+            week = row["week"].date() if hasattr(row["week"], "date") else row["week"]
+            weekly[week] = weekly.get(week, 0) + row["weekly"]
+    weeks, monday = [], first - timedelta(days=first.weekday())
+    while monday <= today:
+        weeks.append({"week": monday, "count": weekly.get(monday, 0)})
+        monday += timedelta(days=7)
+    return TeamVisits(recent=recent, overdue=late, weeks=weeks)
+
+
+def team_charts(*, team, period, accounts, cube, by_quarter, weeks, loggers) -> dict:
     """The chart data of the team dashboard: labels, values and a drill-down URL per
-    segment; the labels are translated here, on the server."""
+    segment; the labels are translated here, on the server. 1 query (the stages)."""
     from django.utils.translation import gettext as _
 
-    today = period.today
     # attainment by quarter against target (the team's quota, else its plans' targets)
-    by_quarter = team_attainment_by_quarter(user=user, team=team, year=period.year, as_of=today)
     quarters = {
         "labels": [f"Q{quarter}" for quarter in (1, 2, 3, 4)],
         "actual": [float(value) for value in by_quarter["actual"]],
@@ -289,7 +443,7 @@ def team_charts(*, user, team, period, accounts, opportunities, loggers) -> dict
         ],
     }
 
-    stages = pipeline_by_stage(user=user, queryset=opportunities)
+    stages = pipeline_from_cube(cube)
     pipeline = {
         "labels": [row["stage"].name for row in stages],
         "amount": [float(row["amount"]) for row in stages],
@@ -299,7 +453,7 @@ def team_charts(*, user, team, period, accounts, opportunities, loggers) -> dict
             for row in stages
         ],
     }
-    by_quarter = forecast_by_quarter(user=user, queryset=opportunities, today=today)
+    by_quarter = forecast_by_quarter_from_cube(cube)
     forecast = {
         "labels": [row["label"] for row in by_quarter],
         "commit": [float(row["commit"]) for row in by_quarter],
@@ -311,30 +465,30 @@ def team_charts(*, user, team, period, accounts, opportunities, loggers) -> dict
             for row in by_quarter
         ],
     }  # fmt: skip
-    health_rows = health_distribution(accounts)
+    health_rows_ = health_rows(accounts.health)
     health = {
-        "labels": [str(row["label"]) for row in health_rows],
-        "keys": [row["status"] for row in health_rows],
-        "values": [row["count"] for row in health_rows],
+        "labels": [str(row["label"]) for row in health_rows_],
+        "keys": [row["status"] for row in health_rows_],
+        "values": [row["count"] for row in health_rows_],
         "urls": [
             link("accounts:list", team=team.pk, health=row["status"])
             if row["status"]
             else link("accounts:list", team=team.pk, health_checked="false")
-            for row in health_rows
+            for row in health_rows_
         ],
     }
-    tier_rows = tier_distribution(accounts)
+    tier_rows_ = tier_rows(accounts.tiers)
     tiers = {
-        "labels": [str(row["label"]) for row in tier_rows],
-        "values": [row["count"] for row in tier_rows],
+        "labels": [str(row["label"]) for row in tier_rows_],
+        "values": [row["count"] for row in tier_rows_],
         "urls": [
             link("accounts:list", team=team.pk, tier=row["tier"])
             if row["tier"]
             else link("accounts:list", team=team.pk, graded="false")
-            for row in tier_rows
+            for row in tier_rows_
         ],
     }
-    concentration = revenue_concentration(accounts, limit=CONCENTRATION_ROWS)
+    concentration = accounts.concentration
     pareto = {
         "labels": [row["account"].name for row in concentration.rows],
         "revenue": [float(row["revenue"]) for row in concentration.rows],
@@ -343,8 +497,6 @@ def team_charts(*, user, team, period, accounts, opportunities, loggers) -> dict
         "carrying": concentration.carrying_count,
         "account_count": concentration.account_count,
     }
-    first = today - timedelta(weeks=VISIT_WEEKS - 1)
-    weeks = visits_per_week(user=user, loggers=loggers, since=first)
     visits = {
         "labels": [row["week"].strftime("%m-%d") for row in weeks],
         "values": [row["count"] for row in weeks],

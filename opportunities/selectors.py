@@ -151,6 +151,63 @@ def forecast_by_team(*, user, queryset=None, today: date | None = None) -> list[
     return result
 
 
+def forecast_cube(*, user, queryset=None, today: date | None = None) -> list[dict]:
+    """The forecast aggregates per owner, stage and expected close quarter, in one query:
+    every figure is a sum or a count, so ``forecast_by_quarter``, ``forecast_by_owner``
+    and ``pipeline_by_stage`` are sums of these rows (``cube_by``, ``pipeline_from_cube``)
+    and a dashboard reads the three at the cost of one."""
+    today = today or timezone.localdate()
+    return list(
+        _base(user, queryset)
+        .annotate(quarter=TruncQuarter("expected_close_on"))
+        .values("owner", "stage", "quarter")
+        .annotate(**_forecast_aggregates(today))
+        .order_by()
+    )
+
+
+FORECAST_SUMS = ("pipeline", "weighted", "commit", "best_case", "won", "open_count", "won_count")
+
+
+def cube_by(rows: list[dict], key: str) -> dict:
+    """{key value: the forecast of the cube's rows with that value}, rounded."""
+    result = {}
+    for row in rows:
+        total = result.setdefault(row[key], dict.fromkeys(FORECAST_SUMS, 0))
+        for name in FORECAST_SUMS:
+            total[name] += row[name] or 0
+    return {value: _round(total) for value, total in result.items()}
+
+
+def forecast_by_quarter_from_cube(rows: list[dict]) -> list[dict]:
+    """``forecast_by_quarter`` from ``forecast_cube`` rows."""
+    by_quarter = cube_by(rows, "quarter")
+    return [
+        {**by_quarter[quarter], "quarter": quarter, "label": quarter_label(quarter)}
+        for quarter in sorted(by_quarter)
+    ]
+
+
+def pipeline_from_cube(rows: list[dict]) -> list[dict]:
+    """``pipeline_by_stage`` from ``forecast_cube`` rows (the open stages' pipeline and
+    weighted pipeline are the cube's open sums). 1 query: the stages."""
+    by_stage = cube_by(rows, "stage")
+    result = []
+    for stage in Stage.objects.filter(kind=StageKind.OPEN).order_by("order", "pk"):
+        row = by_stage.get(stage.pk)
+        if row is None and not stage.is_active:
+            continue
+        result.append(
+            {
+                "stage": stage,
+                "count": row["open_count"] if row else 0,
+                "amount": row["pipeline"] if row else ZERO,
+                "weighted": row["weighted"] if row else ZERO,
+            }
+        )
+    return result
+
+
 # --- board ------------------------------------------------------------------------------
 
 

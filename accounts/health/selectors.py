@@ -187,14 +187,19 @@ def health_distribution(accounts) -> list[dict]:
     query. ``accounts`` is already visible-to."""
     from django.db.models import Count
 
-    from accounts.health.models import HealthStatus
-
     counts = dict(
         accounts.filter(archived_at__isnull=True)
         .values_list("health_status")
         .annotate(n=Count("pk"))
         .order_by()
     )
+    return health_rows(counts)
+
+
+def health_rows(counts: dict) -> list[dict]:
+    """The rows of ``health_distribution`` from {status: active accounts} ("" not checked)."""
+    from accounts.health.models import HealthStatus
+
     return [
         {"status": status, "label": label, "count": counts.get(status, 0)}
         for status, label in [*HealthStatus.choices, ("", _("Not checked"))]

@@ -141,6 +141,11 @@ def tier_distribution(accounts) -> list[dict]:
         .annotate(n=Count("pk"))
         .order_by()
     )
+    return tier_rows(counts)
+
+
+def tier_rows(counts: dict) -> list[dict]:
+    """The rows of ``tier_distribution`` from {tier: active accounts} ("" not graded)."""
     total = sum(counts.values())
     rows = []
     for tier, label in [*Tier.choices, ("", _("Not graded"))]:
@@ -216,6 +221,48 @@ def revenue_concentration(accounts, *, limit: int = 50) -> Concentration:
             }
         )
     n = totals["n"]
+    return Concentration(
+        total_revenue=total,
+        account_count=n,
+        carrying_count=min(carrying, n),
+        carrying_percent=round(Decimal(min(carrying, n) * 100) / n, 1) if n else Decimal(0),
+        rows=rows,
+    )
+
+
+def annual_revenue(today=None):
+    """The annual revenue expression of ``revenue_concentration``, for a read that ranks
+    the accounts itself (``concentration_from``)."""
+    return _annual_revenue(today)
+
+
+def concentration_from(revenues, *, limit: int = 50) -> Concentration:
+    """``revenue_concentration`` over rows already read: ``revenues`` is (account,
+    annual revenue) for the active accounts, any order, any revenue. The same ranking
+    (revenue, then id), cumulative share and Pareto line, counted in Python: no query."""
+    ranked = sorted(
+        ((account, revenue) for account, revenue in revenues if revenue and revenue > 0),
+        key=lambda pair: (-pair[1], pair[0].pk),
+    )
+    total = sum((pair[1] for pair in ranked), Decimal(0))
+    n = len(ranked)
+    running, cumulative = Decimal(0), []
+    for pair in ranked:
+        running += pair[1]
+        cumulative.append(running)
+    line = total * PARETO_SHARE
+    carrying = sum(1 for value in cumulative if value < line) + 1 if total else 0
+    rows = [
+        {
+            "account": account,
+            "rank": rank,
+            "revenue": revenue,
+            "share": round(revenue * 100 / total, 1),
+            "cumulative_percent": round(cumulative[rank - 1] * 100 / total, 1),
+            "within": rank <= carrying,
+        }
+        for rank, (account, revenue) in enumerate(ranked[:limit], start=1)
+    ]
     return Concentration(
         total_revenue=total,
         account_count=n,
