@@ -31,16 +31,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.health.models import HealthStatus
-from accounts.health.selectors import health_distribution, health_rows
+from accounts.health.selectors import health_rows
 from accounts.models import Account, Visit
-from accounts.selectors import accounts_past_cadence, revisits_due
+from accounts.selectors import revisits_due
 from accounts.service.models import Complaint
 from accounts.service.selectors import complaints_to_handle
 from accounts.tiering.models import ScoringModel
 from accounts.tiering.selectors import (
     annual_revenue,
     concentration_from,
-    tier_distribution,
     tier_rows,
 )
 from kam.choices import Role
@@ -50,15 +49,13 @@ from opportunities.models import Opportunity
 from opportunities.selectors import (
     contracts_to_renew,
     cube_by,
-    forecast_by_quarter,
     forecast_by_quarter_from_cube,
     forecast_cube,
-    pipeline_by_stage,
     pipeline_from_cube,
 )
 from plans.selectors import (
     action_items_due,
-    attainment_by_kam,
+    kam_attainment,
     quarter_of,
     team_attainment,
 )
@@ -134,43 +131,34 @@ def dashboard_teams(user):
 
 
 def my_day(*, user, today: date | None = None) -> dict:
-    """A KAM's day: what is due and overdue, their accounts, pipeline and attainment."""
+    """A KAM's day: what is due and overdue, their accounts, pipeline and attainment.
+    12 queries with the session, the user and the bell."""
     today = today or timezone.localdate()
-    mine = Account.objects.visible_to(user).active().filter(owner=user)
     my_opportunities = Opportunity.objects.filter(owner=user)
     quarter = quarter_of(today.month)
     this_quarter = f"{today.year} Q{quarter}"
+    cube = forecast_cube(user=user, queryset=my_opportunities, today=today)
     forecast = next(
-        (
-            row
-            for row in forecast_by_quarter(user=user, queryset=my_opportunities, today=today)
-            if row["label"] == this_quarter
-        ),
+        (row for row in forecast_by_quarter_from_cube(cube) if row["label"] == this_quarter),
         None,
     )
-    attainment = next(
-        (
-            row
-            for row in attainment_by_kam(user=user, year=today.year, as_of=today)
-            if row.key == user.pk
-        ),
-        None,
-    )
-    stages = pipeline_by_stage(user=user, queryset=my_opportunities)
+    attainment = kam_attainment(user=user, kam=user, year=today.year, as_of=today)
+    stages = pipeline_from_cube(cube)
     for row in stages:
         row["url"] = link("opportunities:list", owner=user.pk, stage=row["stage"].pk, status="open")
-    health = health_distribution(mine)
+    accounts = my_accounts(user=user, today=today)
+    health = health_rows(accounts.health)
     for row in health:
         filters = {"health": row["status"]} if row["status"] else {"health_checked": "false"}
         row["url"] = link("accounts:list", owner=user.pk, **filters)
-    tiers = tier_distribution(mine)
+    tiers = tier_rows(accounts.tiers)
     for row in tiers:
         filters = {"tier": row["tier"]} if row["tier"] else {"graded": "false"}
         row["url"] = link("accounts:list", owner=user.pk, **filters)
     return {
         "today": today,
         "revisits": list(revisits_due(user=user, day=today)),
-        "past_cadence": list(accounts_past_cadence(mine, today=today).select_related("owner")),
+        "past_cadence": accounts.past_cadence,
         "complaints": list(complaints_to_handle(user=user)),
         "action_items": list(action_items_due(user=user, day=today)),
         "renewals": list(contracts_to_renew(user=user, owner=user, today=today)),
@@ -198,6 +186,49 @@ def my_day(*, user, today: date | None = None) -> dict:
             "pipeline": link("opportunities:list", owner=user.pk, status="open"),
         },
     }  # fmt: skip
+
+
+@dataclass
+class MyAccounts:
+    health: dict  # health status -> active accounts ("" not checked)
+    tiers: dict  # tier -> active accounts ("" not graded)
+    past_cadence: list  # accounts past their visit cadence, most overdue first
+
+
+def _last_visit():
+    return (
+        Visit.objects.filter(account=OuterRef("pk"), archived_at__isnull=True)
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+
+
+def _cadence_due_on():
+    """``with_cadence_due``'s ``cadence_due_on`` with the last visit read per account."""
+    due = ExpressionWrapper(TruncDate(Subquery(_last_visit())) + _cadence_days(),
+                            output_field=DateField())  # fmt: skip
+    return Coalesce(due, Value(date.min), output_field=DateField())
+
+
+def my_accounts(*, user, today: date) -> MyAccounts:
+    """The user's own active accounts read once: their health and tier counts
+    (``health_distribution``, ``tier_distribution``) and those past their visit cadence
+    (``accounts_past_cadence``, in its order). One query."""
+    rows = (
+        Account.objects.visible_to(user)
+        .active()
+        .filter(owner=user)
+        .annotate(last_visit_at=Subquery(_last_visit()), cadence_due_on=_cadence_due_on())
+        .order_by("cadence_due_on", "name", "pk")
+    )
+    health, tiers, past = {}, {}, []
+    for account in rows:
+        account.owner = user
+        health[account.health_status] = health.get(account.health_status, 0) + 1
+        tiers[account.tier] = tiers.get(account.tier, 0) + 1
+        if account.cadence_due_on < today:
+            past.append(account)
+    return MyAccounts(health=health, tiers=tiers, past_cadence=past)
 
 
 # --- team dashboard ----------------------------------------------------------------------
@@ -327,13 +358,6 @@ def team_accounts(*, user, owners, today: date) -> TeamAccounts:
     here. The last visit is read per account from the (account, occurred_at) index,
     which costs one index entry per account where a join read every visit."""
     now = timezone.now()
-    last_visit = (
-        Visit.objects.filter(account=OuterRef("pk"), archived_at__isnull=True)
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
-    )
-    due = ExpressionWrapper(TruncDate(Subquery(last_visit)) + _cadence_days(),
-                            output_field=DateField())  # fmt: skip
     breached = (
         Complaint.objects.visible_to(user)
         .breached_effectively(now)
@@ -347,7 +371,7 @@ def team_accounts(*, user, owners, today: date) -> TeamAccounts:
         Account.objects.visible_to(user)
         .filter(owner__in=owners)
         .annotate(
-            cadence_due_on=Coalesce(due, Value(date.min), output_field=DateField()),
+            cadence_due_on=_cadence_due_on(),
             breached=Coalesce(Subquery(breached), 0),
             revenue=annual_revenue(today),
         )

@@ -394,3 +394,50 @@ def team_attainment(*, user, team: Team, members, year: int, quarter=None, as_of
     _finish(rows, months, elapsed, quarter)
     target = team_quarters if team_quarters is not None else plan_quarters
     return rows, {"actual": team_actual, "target": [Decimal(v) for v in target]}
+
+
+def kam_attainment(*, user, kam: User, year: int, quarter=None, as_of=None):
+    """``attainment_by_kam(kam=kam.pk)``'s row for one KAM in 2 queries instead of 4: the
+    actuals per month and the plan targets per quarter of the visible accounts they own
+    in one statement (UNION ALL), then their quota splits. None, as there is no row
+    there, when the KAM has no actual, target or quota that year."""
+    from django.db.models import CharField, DecimalField, F, Value
+
+    months, elapsed = _period(year, quarter, as_of)
+    accounts = Account.objects.visible_to(user).filter(owner=kam).values("pk")
+    money = DecimalField(max_digits=20, decimal_places=2)
+    actuals = (
+        Actual.objects.filter(account__in=accounts, year=year)
+        .annotate(kind=Value("actual", output_field=CharField()), period=F("month"))
+        .values("kind", "period")
+        .annotate(revenue=Sum("revenue"), gross_profit=Sum("gross_profit"))
+        .order_by()
+    )
+    targets = (
+        PlanTarget.objects.filter(plan__account__in=accounts, plan__year=year)
+        .annotate(kind=Value("target", output_field=CharField()), period=F("quarter"))
+        .values("kind", "period")
+        .annotate(revenue=Sum("revenue"), gross_profit=Value(ZERO, output_field=money))
+        .order_by()
+    )
+    item = Attainment(key=kam.pk, obj=kam, label=kam.display_name)
+    found = False
+    for row in actuals.union(targets, all=True):
+        found = True
+        revenue = row["revenue"] or ZERO
+        if row["kind"] == "target":
+            item.quarters[row["period"] - 1] += revenue
+            continue
+        if row["period"] in months:
+            item.actual += revenue
+            item.gross_profit += row["gross_profit"] or ZERO
+        if row["period"] <= elapsed:
+            item.ytd_actual += revenue
+    for split in KamQuota.objects.visible_to(user).filter(quota__year=year, user=kam):
+        found = True
+        previous = item.quota_quarters or [ZERO] * 4
+        item.quota_quarters = [a + b for a, b in zip(previous, split.quarters, strict=True)]
+    if not found:
+        return None
+    _finish({kam.pk: item}, months, elapsed, quarter)
+    return item

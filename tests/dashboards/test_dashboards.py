@@ -303,7 +303,7 @@ def test_each_page_runs_a_fixed_number_of_queries_for_3_and_30_kams(client, team
 # queries per page, the session, the user and the unread count of the bell included
 EXPECTED_QUERIES = {
     "home": 12,  # a supervisor's or an executive's home is the team dashboard
-    "dashboards:my-day": 18,
+    "dashboards:my-day": 12,
     "dashboards:team": 12,
     "dashboards:reports": 3,
     "dashboards:report-plan-actual": 7,
