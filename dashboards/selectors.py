@@ -441,7 +441,8 @@ def team_visits(*, user, loggers, revisit_owners, since, first: date, today: dat
         if row["overdue"]:
             late[key] = late.get(key, 0) + row["overdue"]
             continue
-        recent[key] = recent.get(key, 0) + row["recent"]
+        if row["recent"]:
+            recent[key] = recent.get(key, 0) + row["recent"]
         if row["weekly"]:
             week = row["week"].date() if hasattr(row["week"], "date") else row["week"]
             weekly[week] = weekly.get(week, 0) + row["weekly"]
