@@ -6,13 +6,14 @@ Each runs a fixed number of queries whatever the number of rows.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Attitude, ContactLevel
 from accounts.health.models import HealthChange
 from accounts.models import Account, AccountHandover, Contact, Visit, VisitComment
+from accounts.nested import USER_FIELDS, Nested
 from accounts.service.models import Complaint, RiskEvent, Survey
 from accounts.tiering.models import TierChange
 from opportunities.choices import StageKind
@@ -32,54 +33,148 @@ class TimelineEvent:
 
 
 def account_timeline(*, account: Account, limit: int = 100) -> list[TimelineEvent]:
-    """Everything that happened to an account, newest first."""
-    visits = (
-        Visit.objects.active()
-        .filter(account=account)
-        .select_related("logged_by", "next_visit_owner")
-        .prefetch_related(
-            "contacts",
-            "colleagues",
-            Prefetch("comments", queryset=VisitComment.objects.select_related("author")),
-        )
-        .order_by("-occurred_at")[:limit]
-    )
-    events = [TimelineEvent(visit.occurred_at, "visit", visit) for visit in visits]
-    handovers = AccountHandover.objects.filter(account=account).select_related(
-        "from_user", "to_user", "performed_by"
-    )
-    events += [TimelineEvent(handover.created_at, "handover", handover) for handover in handovers]
-    departed = Contact.objects.filter(account=account, has_left=True, left_on__isnull=False)
+    """Everything that happened to an account, newest first: one query."""
+    from kam.models import User
+
+    here = OuterRef("pk")
+    user = USER_FIELDS
+    lists = {
+        "visits": Nested(
+            Visit.objects.active().filter(account=here).order_by("-occurred_at", "-pk")[:limit],
+            related={"logged_by": user, "next_visit_owner": user},
+            lists={
+                "contacts": Nested(_ordered(Contact.objects.filter(visits=OuterRef("pk")))),
+                "colleagues": Nested(
+                    _ordered(User.objects.filter(joined_visits=OuterRef("pk"))), fields=user
+                ),
+                "comments": Nested(
+                    _ordered(VisitComment.objects.filter(visit=OuterRef("pk"))),
+                    related={"author": user},
+                ),
+            },
+        ),
+        "handovers": Nested(
+            _ordered(AccountHandover.objects.filter(account=here)),
+            related={"from_user": user, "to_user": user, "performed_by": user},
+        ),
+        "departed": Nested(
+            _ordered(Contact.objects.filter(account=here, has_left=True, left_on__isnull=False))
+        ),
+        "tier_changes": Nested(
+            _ordered(TierChange.objects.filter(account=here))[:limit],
+            related={"changed_by": user},
+        ),
+        "plan_steps": Nested(
+            _ordered(PlanTransition.objects.filter(plan__account=here))[:limit],
+            related={"actor": user, "plan": None},
+        ),
+        "wins": Nested(
+            _ordered(
+                OpportunityStageChange.objects.filter(
+                    opportunity__account=here, to_stage__kind=StageKind.WON
+                )
+            )[:limit],
+            related={"opportunity": None, "changed_by": user},
+        ),
+        "complaints": Nested(
+            _ordered(Complaint.objects.filter(account=here))[:limit], related={"owner": user}
+        ),
+        "surveys": Nested(
+            _ordered(Survey.objects.filter(account=here))[:limit], related={"contact": None}
+        ),
+        "risks": Nested(
+            _ordered(RiskEvent.objects.filter(account=here))[:limit], related={"owner": user}
+        ),
+        "health": Nested(_ordered(HealthChange.objects.filter(account=here))[:limit]),
+    }
+    found = read_nested(Account.objects.filter(pk=account.pk), lists)
     tz = timezone.get_current_timezone()
-    for contact in departed:
+    events = [TimelineEvent(visit.occurred_at, "visit", visit) for visit in found["visits"]]
+    events += [TimelineEvent(item.created_at, "handover", item) for item in found["handovers"]]
+    for contact in found["departed"]:
         when = datetime.combine(contact.left_on, datetime.min.time(), tzinfo=tz)
         events.append(TimelineEvent(when, "contact_left", contact))
-    changes = TierChange.objects.filter(account=account).select_related("changed_by")[:limit]
-    events += [TimelineEvent(change.changed_at, "tier_change", change) for change in changes]
-    plan_steps = PlanTransition.objects.filter(plan__account=account).select_related(
-        "actor", "plan"
-    )[:limit]
-    events += [TimelineEvent(step.created_at, "plan_transition", step) for step in plan_steps]
-    wins = OpportunityStageChange.objects.filter(
-        opportunity__account=account, to_stage__kind=StageKind.WON
-    ).select_related("opportunity", "changed_by")[:limit]
-    events += [TimelineEvent(win.changed_at, "opportunity_won", win) for win in wins]
-    complaints = Complaint.objects.filter(account=account).select_related("owner")[:limit]
-    for complaint in complaints:
+    events += [TimelineEvent(c.changed_at, "tier_change", c) for c in found["tier_changes"]]
+    events += [TimelineEvent(s.created_at, "plan_transition", s) for s in found["plan_steps"]]
+    events += [TimelineEvent(win.changed_at, "opportunity_won", win) for win in found["wins"]]
+    for complaint in found["complaints"]:
         events.append(TimelineEvent(complaint.received_at, "complaint_received", complaint))
         if complaint.resolved_at:
             events.append(TimelineEvent(complaint.resolved_at, "complaint_resolved", complaint))
-    surveys = Survey.objects.filter(account=account).select_related("contact")[:limit]
-    for survey in surveys:
+    for survey in found["surveys"]:
         when = datetime.combine(survey.taken_on, datetime.min.time(), tzinfo=tz)
         events.append(TimelineEvent(when, "survey", survey))
-    risks = RiskEvent.objects.filter(account=account).select_related("owner")[:limit]
-    events += [TimelineEvent(risk.created_at, "risk", risk) for risk in risks]
-    health = HealthChange.objects.filter(account=account)[:limit]
-    events += [TimelineEvent(change.changed_at, "health_change", change) for change in health]
+    events += [TimelineEvent(risk.created_at, "risk", risk) for risk in found["risks"]]
+    events += [TimelineEvent(c.changed_at, "health_change", c) for c in found["health"]]
     events.append(TimelineEvent(account.created_at, "created", account))
     events.sort(key=lambda event: event.when, reverse=True)
     return events[:limit]
+
+
+def _ordered(queryset):
+    """``queryset`` in its model's default order, said out loud: a subquery keeps only
+    an explicit order."""
+    return queryset.order_by(*(queryset.query.order_by or queryset.model._meta.ordering), "pk")
+
+
+def read_nested(rows, lists: dict, *, extra=()) -> dict:
+    """{name: instances} of each ``Nested`` list on the one row of ``rows``: one query.
+    ``extra`` names annotations of ``rows`` to read as well, under "extra"."""
+    # Prefixed: the names may be the model's own relations ("visits").
+    expressions = {f"n_{name}": nested.expression() for name, nested in lists.items()}
+    row = rows.values(*extra, **expressions).first() or {}
+    found = {name: nested.build(row.get(f"n_{name}")) for name, nested in lists.items()}
+    found["extra"] = {name: row.get(name) for name in extra}
+    return found
+
+
+def _page_lists(user_fields=USER_FIELDS) -> dict:
+    from accounts.health.selectors import card_snapshots
+    from accounts.models import AccountTeamMember
+    from accounts.tiering.models import TierOverride, TierScore
+
+    here = OuterRef("pk")
+    return {
+        "team_members": Nested(
+            AccountTeamMember.objects.filter(account=here).order_by(
+                "role", "user__full_name", "pk"
+            ),
+            related={"user": user_fields},
+        ),
+        "tier_score": Nested(
+            TierScore.objects.filter(account=here).order_by("-id")[:1], related={"run": None}
+        ),
+        "tier_override": Nested(
+            TierOverride.objects.filter(account=here).active().order_by("-created_at", "-id")[:1],
+            related={"created_by": user_fields},
+        ),
+        "health_snapshots": Nested(card_snapshots(here)),
+    }
+
+
+def with_page_sections(accounts, *, user):
+    """The account page's account, read with what hangs off it alone: whether ``user``
+    may change and archive it, its team, latest tier score, active tier override and
+    health trend (``page_sections`` unpacks them)."""
+    from kam.scoping import CHANGE, DELETE, permitted
+
+    lists = {f"page_{name}": nested.expression() for name, nested in _page_lists().items()}
+    return accounts.annotate(
+        page_can_change=permitted(user, CHANGE), page_can_delete=permitted(user, DELETE), **lists
+    )
+
+
+def page_sections(account) -> dict:
+    """What ``with_page_sections`` read with ``account``, as the page shows it."""
+    sections = {
+        name: nested.build(getattr(account, f"page_{name}"))
+        for name, nested in _page_lists().items()
+    }
+    sections["tier_score"] = next(iter(sections["tier_score"]), None)
+    sections["tier_override"] = next(iter(sections["tier_override"]), None)
+    sections["can_change"] = account.page_can_change
+    sections["can_delete"] = account.page_can_delete
+    return sections
 
 
 @dataclass

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import Account
@@ -305,17 +305,60 @@ def action_items_due(*, user, day=None):
 
 def account_plan_card(*, account: Account, as_of=None) -> dict:
     """The current year's plan, its attainment and the collections of one account,
-    for the account page (4 queries)."""
+    for the account page: one query (the figures of ``account_attainment`` and
+    ``collections_by_account`` as subqueries of the account's row)."""
+    from accounts.nested import Nested
+    from accounts.selectors import read_nested
+
     as_of = as_of or timezone.localdate()
     year, quarter = as_of.year, quarter_of(as_of.month)
-    plan = AccountPlan.objects.filter(account=account, year=year).first()
-    collections = collections_by_account(accounts=Account.objects.filter(pk=account.pk))
+    months, elapsed = _period(year, None, as_of)
+    here = OuterRef("pk")
+    actuals = Actual.objects.filter(account=here, year=year).order_by().values("account_id")
+    targets = PlanTarget.objects.filter(plan__account=here, plan__year=year).order_by()
+    targets = targets.values("plan__account_id")
+
+    def total(rows, column, **where):
+        return Subquery(rows.annotate(n=Sum(column, filter=Q(**where) if where else None))
+                        .values("n"))  # fmt: skip
+
+    sums = {
+        "actual": total(actuals, "revenue", month__in=months),
+        "gross_profit": total(actuals, "gross_profit", month__in=months),
+        "ytd": total(actuals, "revenue", month__lte=elapsed),
+        **{f"q{q}": total(targets, "revenue", quarter=q) for q in QUARTERS},
+    }
+    latest = Actual.objects.filter(account=here).order_by("-year", "-month")[:1]
+    rows = Account.objects.filter(pk=account.pk)
+    found = read_nested(
+        rows.annotate(**{f"card_{name}": value for name, value in sums.items()}),
+        {
+            "plan": Nested(AccountPlan.objects.filter(account=here, year=year).order_by("pk")),
+            "latest": Nested(latest, fields=("id", "year", "month", "invoiced", "collected",
+                                             *AGING_BUCKETS)),
+        },
+        extra=[f"card_{name}" for name in sums],
+    )  # fmt: skip
+    item = Attainment(key=account.pk, obj=account, label=account.name)
+    figures = found["extra"]
+    if any(figures[f"card_{name}"] is not None for name in ("actual", "gross_profit", "ytd")):
+        item.actual = figures["card_actual"] or ZERO
+        item.gross_profit = figures["card_gross_profit"] or ZERO
+        item.ytd_actual = figures["card_ytd"] or ZERO
+    if any(figures[f"card_q{q}"] is not None for q in QUARTERS):
+        item.quarters = [figures[f"card_q{q}"] or ZERO for q in QUARTERS]
+    _finish({account.pk: item}, months, elapsed, None)
+    last = found["latest"][0] if found["latest"] else None
+    collections = None
+    if last is not None:
+        names = ("year", "month", "invoiced", "collected", *AGING_BUCKETS)
+        collections = Collections(**{name: getattr(last, name) for name in names})
     return {
-        "plan": plan,
+        "plan": found["plan"][0] if found["plan"] else None,
         "year": year,
         "quarter": quarter,
-        "ytd": account_attainment(account=account, year=year, as_of=as_of),
-        "collections": collections.get(account.pk),
+        "ytd": item,
+        "collections": collections,
     }
 
 

@@ -152,11 +152,17 @@ def explain_health(snapshot: HealthSnapshot | None) -> list[ComponentLine]:
     return lines
 
 
-def health_card(*, account) -> dict:
-    """The latest snapshot explained and the trend of the last 30: one query."""
-    snapshots = list(
-        HealthSnapshot.objects.filter(account=account).order_by("-taken_on")[:TREND_DAYS]
-    )
+def card_snapshots(account):
+    """The snapshots the health card shows, newest first (``account`` may be an
+    ``OuterRef``)."""
+    return HealthSnapshot.objects.filter(account=account).order_by("-taken_on", "-id")[:TREND_DAYS]
+
+
+def health_card(*, account, snapshots=None) -> dict:
+    """The latest snapshot explained and the trend of the last 30: one query, none when
+    the caller read ``snapshots`` (``card_snapshots``) with the account."""
+    if snapshots is None:
+        snapshots = list(card_snapshots(account))
     latest = snapshots[0] if snapshots else None
     trend = []
     for index, snapshot in enumerate(reversed(snapshots)):

@@ -6,7 +6,7 @@ Each runs a fixed number of queries whatever the number of rows.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -55,23 +55,40 @@ _LEVEL_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
 
 
 def account_service_card(*, account) -> ServiceCard:
-    """The account page's service card: three queries."""
-    complaints = list(
-        Complaint.objects.filter(account=account)
-        .not_closed()
-        .exclude(status__in=[ComplaintStatus.VERIFIED])
-        .select_related("owner")
-        .order_by("response_due")
+    """The account page's service card: one query."""
+    from accounts.models import Account
+    from accounts.nested import USER_FIELDS, Nested
+    from accounts.selectors import read_nested
+
+    here = OuterRef("pk")
+    found = read_nested(
+        Account.objects.filter(pk=account.pk),
+        {
+            "complaints": Nested(
+                Complaint.objects.filter(account=here)
+                .not_closed()
+                .exclude(status__in=[ComplaintStatus.VERIFIED])
+                .order_by("response_due", "pk"),
+                related={"owner": USER_FIELDS},
+            ),
+            "risks": Nested(
+                RiskEvent.objects.filter(account=here).not_closed().order_by("-created_at", "-id"),
+                related={"owner": USER_FIELDS},
+            ),
+            "surveys": Nested(
+                Survey.objects.filter(account=here).order_by("-taken_on", "-id")[
+                    :SURVEY_TREND_LENGTH
+                ],
+                related={"contact": None},
+            ),
+        },
     )
+    complaints = found["complaints"]
     risks = sorted(
-        RiskEvent.objects.filter(account=account).not_closed().select_related("owner"),
+        found["risks"],
         key=lambda risk: (_LEVEL_ORDER.get(risk.level, 9), -risk.created_at.timestamp()),
     )
-    surveys = list(
-        Survey.objects.filter(account=account)
-        .select_related("contact")
-        .order_by("-taken_on", "-id")[:SURVEY_TREND_LENGTH]
-    )
+    surveys = found["surveys"]
     surveys.reverse()
     csats = [survey.csat for survey in surveys if survey.csat is not None]
     return ServiceCard(

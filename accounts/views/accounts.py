@@ -32,7 +32,12 @@ from accounts.forms.accounts import (
 from accounts.forms.tiering import TierOverrideForm
 from accounts.health.selectors import health_card
 from accounts.models import Account, last_visit_at
-from accounts.selectors import account_timeline, relationship_map
+from accounts.selectors import (
+    account_timeline,
+    page_sections,
+    relationship_map,
+    with_page_sections,
+)
 from accounts.service.selectors import account_service_card
 from accounts.tiering.models import ScoringModel
 from accounts.tiering.selectors import explain_score
@@ -40,7 +45,7 @@ from accounts.tiering.services import OVERRIDE_ROLES
 from kam.choices import Role
 from kam.forms import add_service_errors
 from kam.models import User
-from kam.scoping import CHANGE, DELETE, can
+from kam.scoping import CHANGE, DELETE
 from kam.views import (
     ScopedDetailView,
     ScopedListView,
@@ -119,15 +124,23 @@ class AccountListView(ScopedListView):
 
 
 class AccountDetailView(ScopedDetailView):
-    """The 360° page: profile, group, team, relationship map, contacts, timeline."""
+    """The 360° page: profile, group, team, relationship map, contacts, timeline.
+
+    A query per section: the account itself with what hangs off it alone (the user's
+    rights, team, tier score and override, health trend), the group, the contacts, the
+    timeline, the service card, the plan card and the scoring model."""
 
     queryset = Account.objects.select_related("owner", "created_by")
     template_name = "accounts/account_detail.html"
+
+    def refine_queryset(self, queryset):
+        return with_page_sections(queryset, user=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         account = self.object
         user = self.request.user
+        sections = page_sections(account)
 
         # The parent and the children in one query, both limited to what the user sees.
         group = Q(parent=account)
@@ -139,9 +152,7 @@ class AccountDetailView(ScopedDetailView):
         context["children"] = [a for a in related if a.parent_id == account.pk]
         context["parent_hidden"] = account.parent_id is not None and context["parent"] is None
 
-        context["team_members"] = list(
-            account.team_members.select_related("user").order_by("role", "user__full_name")
-        )
+        context["team_members"] = sections["team_members"]
         relationships = relationship_map(account=account)
         context["relationships"] = relationships
         context["coverage"] = relationships.coverage
@@ -152,24 +163,23 @@ class AccountDetailView(ScopedDetailView):
         timeline = account_timeline(account=account)
         context["timeline"] = timeline
         context["last_visit_at"] = next((e.when for e in timeline if e.kind == "visit"), None)
-        context["can_change"] = can(user, account, CHANGE)
-        context["can_delete"] = can(user, account, DELETE)
-        context.update(self._tiering(account, can_override=context["can_delete"]))
+        context["can_change"] = sections["can_change"]
+        context["can_delete"] = sections["can_delete"]
+        context.update(self._tiering(account, sections, can_override=context["can_delete"]))
         context["plan_card"] = account_plan_card(account=account)
         context["service_card"] = account_service_card(account=account)
-        context.update(health_card(account=account))
+        context.update(health_card(account=account, snapshots=sections["health_snapshots"]))
         return context
 
-    def _tiering(self, account, *, can_override):
+    def _tiering(self, account, sections, *, can_override):
         """The tier card: latest score explained, the active override, the cadence."""
-        score = account.tier_scores.select_related("run").order_by("-id").first()
-        override = account.tier_overrides.active().select_related("created_by").first()
+        score = sections["tier_score"]
         can_override = can_override and self.request.user.role in OVERRIDE_ROLES
         model = ScoringModel.current()
         return {
             "tier_score": score,
             "tier_lines": explain_score(score),
-            "tier_override": override,
+            "tier_override": sections["tier_override"],
             "tier_cadence": model.cadences.get(account.tier.lower()) if account.tier else None,
             "can_override": can_override and not account.archived_at,
             "override_form": TierOverrideForm(initial={"tier": account.tier or None})

@@ -960,11 +960,9 @@ def _count_queries(client, url, django_assert_max_num_queries):
 
 
 LIST_QUERIES = 8  # session, user, bell, owner and team choices, count, page, + filter check
-DETAIL_QUERIES = 33  # session, user, bell, account, group, team, map, 13 timeline, 2 rights,
-# the tier card: latest score, active override, scoring model,
-# the plan card: this year's plan, actuals and targets summed, latest collections,
-# and the service card: open complaints, open risks, latest surveys,
-# and the health card: the last 30 snapshots
+DETAIL_QUERIES = 10  # session, user, bell; the account with its rights, team, tier score,
+# override and health trend; its group; the relationship map; the timeline (one statement,
+# every kind of event); the scoring model; the plan card; the service card
 
 
 def test_list_runs_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):

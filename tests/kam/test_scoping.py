@@ -97,3 +97,18 @@ def test_administration_is_for_admins_only(world, role, action):
     TeamChannel.objects.create(team=team, provider="wecom", webhook_url="http://127.0.0.1:9/robot")
     visible = TeamChannel.objects.visible_to(world.user(role), action)
     assert visible.count() == (1 if role == "ops" else 0)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permitted_annotates_what_can_answers(world, role):
+    # The account page reads its buttons with ``permitted``: it must say what ``can`` says
+    # for every account, role and action, archived-by-delete rights included.
+    from kam.scoping import permitted
+
+    user = world.user(role)
+    for action in (VIEW, CHANGE, DELETE):
+        annotated = dict(
+            Account.objects.annotate(allowed=permitted(user, action)).values_list("name", "allowed")
+        )
+        expected = {account.name: can(user, account, action) for account in Account.objects.all()}
+        assert annotated == expected, (role, action)

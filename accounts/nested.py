@@ -1,0 +1,123 @@
+"""Short lists of related rows read inside the statement of the row they hang off.
+
+The account page shows an account with a dozen short lists (team, timeline, service
+card…); a query per list made it 33 queries. A ``Nested`` list is an
+``ARRAY(SELECT jsonb …)`` subquery annotated on the outer row: the rows come back as
+model instances, with their ``select_related`` objects and their prefetched lists in
+place, so templates call the same methods as on rows read by their own query.
+
+    Nested(Visit.objects.filter(account=OuterRef("pk"))[:100],
+           related={"logged_by": USER_FIELDS},
+           lists={"contacts": Nested(Contact.objects.filter(visits=OuterRef("pk")))})
+
+Only the fields named (all concrete fields by default) are read; the others are deferred.
+"""
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import models
+from django.db.models import F
+from django.db.models.functions import Cast, JSONObject
+
+#: what pages show of a person (``display_name``, links)
+USER_FIELDS = ("id", "username", "full_name", "first_name", "last_name", "email", "role")
+
+
+class One:
+    """A foreign key read with its row: the fields to read and its own foreign keys."""
+
+    def __init__(self, fields=None, related=None):
+        self.fields = fields
+        self.related = related or {}
+
+
+def _one(spec):
+    return spec if isinstance(spec, One) else One(fields=spec)
+
+
+def _field_names(model, fields):
+    concrete = model._meta.concrete_fields
+    if fields is None:
+        return list(concrete)
+    wanted = set(fields)
+    return [field for field in concrete if field.name in wanted or field.attname in wanted]
+
+
+def _json(model, prefix, fields, related):
+    items = {}
+    for field in _field_names(model, fields):
+        value = F(f"{prefix}{field.attname}")
+        if isinstance(field, models.DecimalField):
+            value = Cast(value, models.TextField())  # exact, not a float
+        items[field.attname] = value
+    for name, spec in related.items():
+        target = model._meta.get_field(name).related_model
+        one = _one(spec)
+        items[f"@{name}"] = _json(target, f"{prefix}{name}__", one.fields, one.related)
+    return JSONObject(**items)
+
+
+def _instance(model, data, fields, related):
+    pk = model._meta.pk.attname
+    if data is None or data.get(pk) is None:
+        return None
+    names, values = [], []
+    for field in _field_names(model, fields):
+        value = data.get(field.attname)
+        if value is not None and not isinstance(field, models.JSONField):
+            value = field.to_python(value)
+        names.append(field.attname)
+        values.append(value)
+    obj = model.from_db("default", names, values)
+    for name, spec in related.items():
+        field = model._meta.get_field(name)
+        one = _one(spec)
+        related_obj = _instance(field.related_model, data.get(f"@{name}"), one.fields, one.related)
+        field.set_cached_value(obj, related_obj)
+    return obj
+
+
+def set_prefetched(obj, name, items):
+    """Put ``items`` where ``obj.<name>.all()`` finds them, as prefetch_related does."""
+    manager = getattr(obj, name)
+    cache_name = getattr(manager, "prefetch_cache_name", None)
+    if cache_name is None:
+        cache_name = manager.field.remote_field.cache_name
+    queryset = manager.get_queryset()
+    queryset._result_cache = list(items)
+    queryset._prefetch_done = True
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}
+    obj._prefetched_objects_cache[cache_name] = queryset
+
+
+class Nested:
+    """A list of ``queryset``'s rows (filtered with ``OuterRef`` on the outer row)."""
+
+    def __init__(self, queryset, *, fields=None, related=None, lists=None, extra=None):
+        self.queryset = queryset
+        self.model = queryset.model
+        self.fields = fields
+        self.related = related or {}  # {fk name: fields (None: all) or One}
+        self.lists = lists or {}  # {m2m or reverse name: Nested}
+        self.extra = extra or {}  # {attribute: expression} set on each instance
+
+    def expression(self):
+        obj = _json(self.model, "", self.fields, self.related)
+        extra = dict(self.extra)
+        extra.update({f"#{name}": nested.expression() for name, nested in self.lists.items()})
+        if extra:
+            obj = JSONObject(row=obj, **extra)
+        return ArraySubquery(self.queryset.values(json=obj))
+
+    def build(self, rows):
+        """The instances of the array read for ``expression()``."""
+        result = []
+        for data in rows or ():
+            row = data["row"] if (self.extra or self.lists) else data
+            obj = _instance(self.model, row, self.fields, self.related)
+            for name in self.extra:
+                setattr(obj, name, data.get(name))
+            for name, nested in self.lists.items():
+                set_prefetched(obj, name, nested.build(data.get(f"#{name}")))
+            result.append(obj)
+        return result
