@@ -40,6 +40,7 @@ from accounts.tiering.models import (  # noqa: F401 - registers the tiering mode
     TierScore,
 )
 from accounts.validators import validate_credit_code
+from kam.display import ChoiceLabels
 from kam.scoping import ScopedQuerySet
 
 
@@ -50,7 +51,7 @@ class AccountQuerySet(ScopedQuerySet):
         return self.filter(archived_at__isnull=True)
 
 
-class Account(models.Model):
+class Account(ChoiceLabels, models.Model):
     """A key account: the profile the whole product hangs off."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -247,7 +248,7 @@ class AccountTeamMemberQuerySet(ScopedQuerySet):
     account_path = "account"
 
 
-class AccountTeamMember(models.Model):
+class AccountTeamMember(ChoiceLabels, models.Model):
     """A colleague who serves an account beside its owner."""
 
     account = models.ForeignKey(
@@ -305,7 +306,7 @@ class ContactQuerySet(ScopedQuerySet):
         return self.annotate(last_contacted_at=Subquery(last))
 
 
-class Contact(models.Model):
+class Contact(ChoiceLabels, models.Model):
     """A person at the account, placed in its org chart."""
 
     account = models.ForeignKey(
@@ -397,7 +398,7 @@ class VisitQuerySet(ScopedQuerySet):
         return self.active().filter(next_visit_on__isnull=False, follow_up_closed_at__isnull=True)
 
 
-class Visit(models.Model):
+class Visit(ChoiceLabels, models.Model):
     """Any logged contact with the account: a visit, call, meeting, message."""
 
     account = models.ForeignKey(

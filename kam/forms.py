@@ -2,6 +2,8 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import format_html, format_html_join
 
 
 class BootstrapFormMixin:
@@ -44,3 +46,47 @@ def add_service_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def _attrs(attrs) -> str:
+    """What ``django/forms/widgets/attrs.html`` writes, escaped the same way."""
+    return format_html_join(
+        "",
+        " {}{}",
+        (
+            (name, "" if value is True else format_html('="{}"', value))
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+def _select(widget) -> str:
+    """``django/forms/widgets/select.html`` in Python: the template includes a template per
+    option, and a filter bar's selects (owners, teams, industries…) run to hundreds."""
+    parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(format_html('\n  <optgroup label="{}">', group_name))
+        parts.extend(
+            format_html(
+                '\n  <option value="{}"{}>{}</option>',
+                option["value"],
+                _attrs(option["attrs"]),
+                option["label"],
+            )
+            for option in options
+        )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+class FormRenderer(DjangoTemplates):
+    """Django's default renderer, except for selects, built in Python (``_select``)."""
+
+    def render(self, template_name, context, request=None):
+        if template_name == "django/forms/widgets/select.html":
+            return _select(context["widget"])
+        return super().render(template_name, context, request)

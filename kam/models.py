@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kam.choices import NotificationKind, Role
+from kam.display import ChoiceLabels
 from kam.scoping import ScopedQuerySet
 
 
@@ -16,7 +17,7 @@ class KamUserManager(UserManager.from_queryset(UserQuerySet)):
     pass
 
 
-class User(AbstractUser):
+class User(ChoiceLabels, AbstractUser):
     """A person who signs in. The role decides what they may do; teams and
     account ownership decide what they may see (kam.scoping)."""
 

@@ -8,7 +8,7 @@ prefetched here.
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -35,6 +35,7 @@ from accounts.models import (
     VisitComment,
     last_visit_at,
 )
+from accounts.nested import USER_FIELDS, Nested, with_nested
 from integrations import bulk
 from integrations.bulk import (
     AccountBatchSerializer,
@@ -305,14 +306,19 @@ class VisitViewSet(_SharedFilterSetMixin, mixins.CreateModelMixin, ScopedReadOnl
     """Visits, calls, meetings and messages. A logged visit is a record: it is never
     edited or deleted here; supervisors review it with comments."""
 
-    queryset = (
-        Visit.objects.select_related("account")
-        .prefetch_related(
-            Prefetch("contacts", queryset=Contact.objects.only("pk")),
-            Prefetch("colleagues", queryset=User.objects.only("pk")),
-            Prefetch("comments", queryset=VisitComment.objects.select_related("author")),
-        )
-        .order_by("-occurred_at", "-pk")
+    queryset = with_nested(
+        Visit.objects.select_related("account").order_by("-occurred_at", "-pk"),
+        contacts=Nested(
+            Contact.objects.filter(visits=OuterRef("pk")).order_by("name", "pk"), fields=("id",)
+        ),
+        colleagues=Nested(
+            User.objects.filter(joined_visits=OuterRef("pk")).order_by("username", "pk"),
+            fields=("id",),
+        ),
+        comments=Nested(
+            VisitComment.objects.filter(visit=OuterRef("pk")).order_by("created_at", "pk"),
+            related={"author": USER_FIELDS},
+        ),
     )
     serializer_class = VisitSerializer
     filterset_class = VisitFilterSet

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kam.display import ChoiceLabels
 from kam.scoping import ScopedQuerySet
 
 #: an open complaint whose response is due within this window is "due soon"
@@ -157,7 +158,7 @@ class ComplaintQuerySet(ScopedQuerySet):
         )
 
 
-class Complaint(models.Model):
+class Complaint(ChoiceLabels, models.Model):
     """A customer complaint, answered within the committed time (投诉)."""
 
     account = models.ForeignKey(
@@ -297,7 +298,7 @@ class SurveyQuerySet(ScopedQuerySet):
     account_path = "account"
 
 
-class Survey(models.Model):
+class Survey(ChoiceLabels, models.Model):
     """A satisfaction survey answer: NPS 0–10 and/or CSAT 1–5 (满意度调研)."""
 
     account = models.ForeignKey(
@@ -379,7 +380,7 @@ class RiskEventQuerySet(ScopedQuerySet):
         return self.exclude(status=RiskStatus.CLOSED)
 
 
-class RiskEvent(models.Model):
+class RiskEvent(ChoiceLabels, models.Model):
     """Something that could cost us the account (风险事件)."""
 
     account = models.ForeignKey(

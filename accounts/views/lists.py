@@ -15,10 +15,11 @@ wider window is tried and the last read has no window at all.
 
 from datetime import timedelta
 from functools import cached_property
+from html import escape
 
 from django.core.paginator import Paginator
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 #: pages counted past the one asked for
 LOOKAHEAD_PAGES = 10
@@ -93,20 +94,21 @@ def requested_page(request, page_kwarg="page"):
 
 class SelectOptions:
     """The ``<option>``s of a long select (a supervisor sees a thousand accounts), built
-    in one pass when the template shows them rather than by a template loop."""
+    in one pass when the template shows them rather than by a template loop: one
+    ``escape`` per name and a join, a tenth of the cost of ``format_html`` per option."""
 
     def __init__(self, choices, *, selected=None):
         self.choices = choices
         self.selected = selected
 
     def __html__(self):
-        return format_html_join(
-            "\n",
-            '<option value="{}"{}>{}</option>',
-            (
-                (pk, " selected" if str(pk) == self.selected else "", name)
+        selected = self.selected
+        return mark_safe(  # noqa: S308 - every name is escaped, ids are integers
+            "\n".join(
+                f'<option value="{int(pk)}"{" selected" if str(pk) == selected else ""}>'
+                f"{escape(str(name))}</option>"
                 for pk, name in self.choices
-            ),
+            )
         )
 
     __str__ = __html__

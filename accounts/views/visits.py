@@ -8,7 +8,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.urls import path
 from django.utils import timezone
@@ -19,7 +19,8 @@ from accounts import services
 from accounts.choices import VisitKind
 from accounts.filtersets import VisitFilterSet
 from accounts.forms.visits import VisitCommentForm, VisitForm, contact_options, revisit_shortcuts
-from accounts.models import Account, Visit, VisitComment
+from accounts.models import Account, Contact, Visit, VisitComment
+from accounts.nested import Nested, with_nested
 from accounts.views.lists import LookaheadPaginator, SelectOptions, requested_page
 from kam.choices import Role
 from kam.forms import add_service_errors
@@ -48,10 +49,12 @@ class VisitListFilterSet(VisitFilterSet):
 
 def _visit_rows(ids):
     """The visits of a page, with what the list shows (the ids are already in view)."""
-    return (
-        Visit.objects.filter(pk__in=ids)
-        .select_related("account", "logged_by")
-        .prefetch_related("contacts")
+    return with_nested(
+        Visit.objects.filter(pk__in=ids).select_related("account", "logged_by"),
+        contacts=Nested(
+            Contact.objects.filter(visits=OuterRef("pk")).order_by("name", "pk"),
+            fields=("id", "account", "name", "has_left"),
+        ),
     )
 
 

@@ -74,6 +74,9 @@ PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 ROOT_URLCONF = "kam.urls"
 WSGI_APPLICATION = "kam.wsgi.application"
 
+# Django's renderer with selects written in Python (a filter bar has hundreds of options).
+FORM_RENDERER = "kam.forms.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
