@@ -14,7 +14,7 @@ Only the fields named (all concrete fields by default) are read; the others are 
 """
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import models
+from django.db import connections, models
 from django.db.models import F
 from django.db.models.functions import Cast, JSONObject
 from django.db.models.query import ModelIterable
@@ -162,3 +162,67 @@ def with_nested(queryset, **lists):
     )
     queryset._iterable_class = type("NestedIterable", (_NestedIterable,), {"lists": lists})
     return queryset
+
+
+def _unpack(row, lists, extra):
+    found = {name: nested.build(row.get(f"n_{name}")) for name, nested in lists.items()}
+    found["extra"] = {name: row.get(name) for name in extra}
+    return found
+
+
+#: the primary key a statement is compiled with, replaced by the real one when it runs
+_SENTINEL = -918_273_645
+
+
+class _Statement:
+    """The lists of ``Nested`` (and the ``extra`` annotations) on the one row of ``rows``,
+    compiled to SQL once, with the places its row's key goes."""
+
+    def __init__(self, rows, lists, extra):
+        expressions = {f"n_{name}": nested.expression() for name, nested in lists.items()}
+        queryset = rows.values(*extra, **expressions)[:1]
+        query = queryset.query
+        self.using = queryset.db
+        compiler = query.get_compiler(using=self.using)
+        self.sql, params = compiler.as_sql()
+        self.params = list(params)
+        self.positions = [i for i, value in enumerate(self.params) if value == _SENTINEL]
+        if not self.positions:
+            raise ValueError("the statement does not depend on the row's key")
+        self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        columns = [column for column, _sql, _alias in compiler.select]
+        self.converters = list(compiler.get_converters(columns).items())
+        self.lists, self.extra = lists, tuple(extra)
+
+    def run(self, pk) -> dict:
+        params = list(self.params)
+        for position in self.positions:
+            params[position] = pk
+        connection = connections[self.using]  # this thread's
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            found = cursor.fetchone()
+        row = {}
+        if found is not None:
+            values = list(found)
+            for position, (converters, expression) in self.converters:
+                for converter in converters:
+                    values[position] = converter(values[position], expression, connection)
+            row = dict(zip(self.names, values, strict=True))
+        return _unpack(row, self.lists, self.extra)
+
+
+_STATEMENTS: dict = {}
+
+
+def read_nested_by_pk(key, pk, build) -> dict:
+    """{name: instances} of each ``Nested`` list on the row ``pk``, and {annotation: value}
+    of the ``extra`` ones under "extra": one query. ``build(pk)`` returns (rows, lists,
+    extra) for the row ``pk``; the SQL is built and compiled once per ``key`` in the
+    process, so ``key`` names everything else it depends on (a year, a limit). On the
+    account page, building and compiling the timeline's and the cards' statements cost
+    more than running them."""
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = _Statement(*build(_SENTINEL))
+    return statement.run(pk)

@@ -5,6 +5,7 @@ Each runs a fixed number of queries whatever the number of rows.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db.models import OuterRef
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Attitude, ContactLevel
 from accounts.health.models import HealthChange
 from accounts.models import Account, AccountHandover, Contact, Visit, VisitComment
-from accounts.nested import USER_FIELDS, Nested
+from accounts.nested import USER_FIELDS, Nested, read_nested_by_pk
 from accounts.service.models import Complaint, RiskEvent, Survey
 from accounts.tiering.models import TierChange
 from opportunities.choices import StageKind
@@ -34,6 +35,32 @@ class TimelineEvent:
 
 def account_timeline(*, account: Account, limit: int = 100) -> list[TimelineEvent]:
     """Everything that happened to an account, newest first: one query."""
+    found = read_nested_by_pk(("timeline", limit), account.pk, partial(_timeline_lists, limit))
+    tz = timezone.get_current_timezone()
+    events = [TimelineEvent(visit.occurred_at, "visit", visit) for visit in found["visits"]]
+    events += [TimelineEvent(item.created_at, "handover", item) for item in found["handovers"]]
+    for contact in found["departed"]:
+        when = datetime.combine(contact.left_on, datetime.min.time(), tzinfo=tz)
+        events.append(TimelineEvent(when, "contact_left", contact))
+    events += [TimelineEvent(c.changed_at, "tier_change", c) for c in found["tier_changes"]]
+    events += [TimelineEvent(s.created_at, "plan_transition", s) for s in found["plan_steps"]]
+    events += [TimelineEvent(win.changed_at, "opportunity_won", win) for win in found["wins"]]
+    for complaint in found["complaints"]:
+        events.append(TimelineEvent(complaint.received_at, "complaint_received", complaint))
+        if complaint.resolved_at:
+            events.append(TimelineEvent(complaint.resolved_at, "complaint_resolved", complaint))
+    for survey in found["surveys"]:
+        when = datetime.combine(survey.taken_on, datetime.min.time(), tzinfo=tz)
+        events.append(TimelineEvent(when, "survey", survey))
+    events += [TimelineEvent(risk.created_at, "risk", risk) for risk in found["risks"]]
+    events += [TimelineEvent(c.changed_at, "health_change", c) for c in found["health"]]
+    events.append(TimelineEvent(account.created_at, "created", account))
+    events.sort(key=lambda event: event.when, reverse=True)
+    return events[:limit]
+
+
+def _timeline_lists(limit, pk):
+    """(rows, lists, extra) of ``account_timeline`` for ``read_nested_by_pk``."""
     from kam.models import User
 
     here = OuterRef("pk")
@@ -87,45 +114,13 @@ def account_timeline(*, account: Account, limit: int = 100) -> list[TimelineEven
         ),
         "health": Nested(_ordered(HealthChange.objects.filter(account=here))[:limit]),
     }
-    found = read_nested(Account.objects.filter(pk=account.pk), lists)
-    tz = timezone.get_current_timezone()
-    events = [TimelineEvent(visit.occurred_at, "visit", visit) for visit in found["visits"]]
-    events += [TimelineEvent(item.created_at, "handover", item) for item in found["handovers"]]
-    for contact in found["departed"]:
-        when = datetime.combine(contact.left_on, datetime.min.time(), tzinfo=tz)
-        events.append(TimelineEvent(when, "contact_left", contact))
-    events += [TimelineEvent(c.changed_at, "tier_change", c) for c in found["tier_changes"]]
-    events += [TimelineEvent(s.created_at, "plan_transition", s) for s in found["plan_steps"]]
-    events += [TimelineEvent(win.changed_at, "opportunity_won", win) for win in found["wins"]]
-    for complaint in found["complaints"]:
-        events.append(TimelineEvent(complaint.received_at, "complaint_received", complaint))
-        if complaint.resolved_at:
-            events.append(TimelineEvent(complaint.resolved_at, "complaint_resolved", complaint))
-    for survey in found["surveys"]:
-        when = datetime.combine(survey.taken_on, datetime.min.time(), tzinfo=tz)
-        events.append(TimelineEvent(when, "survey", survey))
-    events += [TimelineEvent(risk.created_at, "risk", risk) for risk in found["risks"]]
-    events += [TimelineEvent(c.changed_at, "health_change", c) for c in found["health"]]
-    events.append(TimelineEvent(account.created_at, "created", account))
-    events.sort(key=lambda event: event.when, reverse=True)
-    return events[:limit]
+    return Account.objects.filter(pk=pk), lists, ()
 
 
 def _ordered(queryset):
     """``queryset`` in its model's default order, said out loud: a subquery keeps only
     an explicit order."""
     return queryset.order_by(*(queryset.query.order_by or queryset.model._meta.ordering), "pk")
-
-
-def read_nested(rows, lists: dict, *, extra=()) -> dict:
-    """{name: instances} of each ``Nested`` list on the one row of ``rows``: one query.
-    ``extra`` names annotations of ``rows`` to read as well, under "extra"."""
-    # Prefixed: the names may be the model's own relations ("visits").
-    expressions = {f"n_{name}": nested.expression() for name, nested in lists.items()}
-    row = rows.values(*extra, **expressions).first() or {}
-    found = {name: nested.build(row.get(f"n_{name}")) for name, nested in lists.items()}
-    found["extra"] = {name: row.get(name) for name in extra}
-    return found
 
 
 def _page_lists(user_fields=USER_FIELDS) -> dict:

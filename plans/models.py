@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kam.display import ChoiceLabels
 from kam.scoping import ScopedQuerySet, restrict
 from plans.choices import ActionStatus, CompetitorPosition, Department, PlanEvent, PlanStatus
 
@@ -35,7 +36,7 @@ class AccountPlanQuerySet(ScopedQuerySet):
     account_path = "account"
 
 
-class AccountPlan(models.Model):
+class AccountPlan(ChoiceLabels, models.Model):
     """One plan per account per year; a new revision reopens the same plan."""
 
     account = models.ForeignKey(
@@ -204,7 +205,7 @@ class ActionItemQuerySet(ScopedQuerySet):
         return self.not_done().filter(due_on__lte=day)
 
 
-class ActionItem(models.Model):
+class ActionItem(ChoiceLabels, models.Model):
     plan = models.ForeignKey(
         AccountPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="action_items"
     )

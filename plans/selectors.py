@@ -9,6 +9,7 @@ health check read these.
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
@@ -303,16 +304,10 @@ def action_items_due(*, user, day=None):
     )
 
 
-def account_plan_card(*, account: Account, as_of=None) -> dict:
-    """The current year's plan, its attainment and the collections of one account,
-    for the account page: one query (the figures of ``account_attainment`` and
-    ``collections_by_account`` as subqueries of the account's row)."""
+def _plan_card_lists(year, months, elapsed, pk):
+    """(rows, lists, extra) of ``account_plan_card`` for ``read_nested_by_pk``."""
     from accounts.nested import Nested
-    from accounts.selectors import read_nested
 
-    as_of = as_of or timezone.localdate()
-    year, quarter = as_of.year, quarter_of(as_of.month)
-    months, elapsed = _period(year, None, as_of)
     here = OuterRef("pk")
     actuals = Actual.objects.filter(account=here, year=year).order_by().values("account_id")
     targets = PlanTarget.objects.filter(plan__account=here, plan__year=year).order_by()
@@ -329,16 +324,31 @@ def account_plan_card(*, account: Account, as_of=None) -> dict:
         **{f"q{q}": total(targets, "revenue", quarter=q) for q in QUARTERS},
     }
     latest = Actual.objects.filter(account=here).order_by("-year", "-month")[:1]
-    rows = Account.objects.filter(pk=account.pk)
-    found = read_nested(
-        rows.annotate(**{f"card_{name}": value for name, value in sums.items()}),
-        {
-            "plan": Nested(AccountPlan.objects.filter(account=here, year=year).order_by("pk")),
-            "latest": Nested(latest, fields=("id", "year", "month", "invoiced", "collected",
-                                             *AGING_BUCKETS)),
-        },
-        extra=[f"card_{name}" for name in sums],
-    )  # fmt: skip
+    rows = Account.objects.filter(pk=pk).annotate(
+        **{f"card_{name}": value for name, value in sums.items()}
+    )
+    lists = {
+        "plan": Nested(AccountPlan.objects.filter(account=here, year=year).order_by("pk")),
+        "latest": Nested(latest, fields=("id", "year", "month", "invoiced", "collected",
+                                         *AGING_BUCKETS)),
+    }  # fmt: skip
+    return rows, lists, [f"card_{name}" for name in sums]
+
+
+def account_plan_card(*, account: Account, as_of=None) -> dict:
+    """The current year's plan, its attainment and the collections of one account,
+    for the account page: one query (the figures of ``account_attainment`` and
+    ``collections_by_account`` as subqueries of the account's row)."""
+    from accounts.nested import read_nested_by_pk
+
+    as_of = as_of or timezone.localdate()
+    year, quarter = as_of.year, quarter_of(as_of.month)
+    months, elapsed = _period(year, None, as_of)
+    found = read_nested_by_pk(
+        ("plan card", year, months, elapsed),
+        account.pk,
+        partial(_plan_card_lists, year, months, elapsed),
+    )
     item = Attainment(key=account.pk, obj=account, label=account.name)
     figures = found["extra"]
     if any(figures[f"card_{name}"] is not None for name in ("actual", "gross_profit", "ytd")):

@@ -54,35 +54,37 @@ class ServiceCard:
 _LEVEL_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
 
 
-def account_service_card(*, account) -> ServiceCard:
-    """The account page's service card: one query."""
+def _service_card_lists(pk):
+    """(rows, lists, extra) of ``account_service_card`` for ``read_nested_by_pk``."""
     from accounts.models import Account
     from accounts.nested import USER_FIELDS, Nested
-    from accounts.selectors import read_nested
 
     here = OuterRef("pk")
-    found = read_nested(
-        Account.objects.filter(pk=account.pk),
-        {
-            "complaints": Nested(
-                Complaint.objects.filter(account=here)
-                .not_closed()
-                .exclude(status__in=[ComplaintStatus.VERIFIED])
-                .order_by("response_due", "pk"),
-                related={"owner": USER_FIELDS},
-            ),
-            "risks": Nested(
-                RiskEvent.objects.filter(account=here).not_closed().order_by("-created_at", "-id"),
-                related={"owner": USER_FIELDS},
-            ),
-            "surveys": Nested(
-                Survey.objects.filter(account=here).order_by("-taken_on", "-id")[
-                    :SURVEY_TREND_LENGTH
-                ],
-                related={"contact": None},
-            ),
-        },
-    )
+    lists = {
+        "complaints": Nested(
+            Complaint.objects.filter(account=here)
+            .not_closed()
+            .exclude(status__in=[ComplaintStatus.VERIFIED])
+            .order_by("response_due", "pk"),
+            related={"owner": USER_FIELDS},
+        ),
+        "risks": Nested(
+            RiskEvent.objects.filter(account=here).not_closed().order_by("-created_at", "-id"),
+            related={"owner": USER_FIELDS},
+        ),
+        "surveys": Nested(
+            Survey.objects.filter(account=here).order_by("-taken_on", "-id")[:SURVEY_TREND_LENGTH],
+            related={"contact": None},
+        ),
+    }
+    return Account.objects.filter(pk=pk), lists, ()
+
+
+def account_service_card(*, account) -> ServiceCard:
+    """The account page's service card: one query."""
+    from accounts.nested import read_nested_by_pk
+
+    found = read_nested_by_pk(("service card",), account.pk, _service_card_lists)
     complaints = found["complaints"]
     risks = sorted(
         found["risks"],
