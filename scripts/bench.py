@@ -39,7 +39,7 @@ sys.path.insert(0, str(BASE_DIR))
 
 PY = sys.executable
 RAW_SECONDS = 5.0  # raw SQL repeats stop after this much time (at least one run)
-ENDPOINT_SECONDS = 20.0  # requests per endpoint stop after this much time ...
+ENDPOINT_SECONDS = 90.0  # requests per endpoint stop after this much time ...
 MIN_REQUESTS = 20  # ... once at least this many were made (the report gives the number)
 
 
