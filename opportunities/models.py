@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from kam.display import ChoiceLabels
 from kam.scoping import ScopedQuerySet
 from opportunities.choices import ContractStatus, OpportunityType, StageKind
 
@@ -115,7 +116,7 @@ class OpportunityQuerySet(ScopedQuerySet):
         return self.filter(stage__kind=StageKind.LOST)
 
 
-class Opportunity(models.Model):
+class Opportunity(ChoiceLabels, models.Model):
     """A deal to grow an account: new business, cross-sell, up-sell or renewal."""
 
     account = models.ForeignKey(
@@ -280,7 +281,7 @@ class ContractQuerySet(ScopedQuerySet):
         )
 
 
-class Contract(models.Model):
+class Contract(ChoiceLabels, models.Model):
     """A contract with an account: term, review by legal and finance, key clauses."""
 
     account = models.ForeignKey(

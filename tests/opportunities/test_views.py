@@ -200,3 +200,20 @@ def test_contracts_filter_by_account_owner(client, world):
     page = client.get(reverse("opportunities:contract-list"), {"owner": world.user("kam_a").pk})
     assert page.status_code == 200
     assert [contract.number for contract in page.context["object_list"]] == [mine.number]
+
+
+def test_each_card_s_stage_select_has_its_own_stage_selected(client, world, stages, lines):
+    import re
+
+    client.force_login(world.user("kam_a"))
+    acme = world.accounts["acme"]
+    placed = {
+        OpportunityFactory(account=acme, product_line=lines["software"], stage=stage).pk: stage
+        for stage in (stages["Qualify"], stages["Proposal"], stages["Proposal"])
+    }
+    html = client.get(reverse("opportunities:board")).content.decode()
+    for pk, stage in placed.items():
+        select = re.search(rf'<select id="move-{pk}"[^>]*>(.*?)</select>', html, re.S).group(1)
+        chosen = re.findall(r'<option value="(\d+)"[^>]*\bselected>', select)
+        assert chosen == [str(stage.pk)]
+        assert select.count("<option") == len([s for s in stages.values() if s.is_active])
