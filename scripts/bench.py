@@ -38,6 +38,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 PY = sys.executable
+LOAD_RUN_SUMMARY = "Logged by the bench load run."
 RAW_SECONDS = 5.0  # raw SQL repeats stop after this much time (at least one run)
 ENDPOINT_SECONDS = 90.0  # requests per endpoint stop after this much time ...
 MIN_REQUESTS = 20  # ... once at least this many were made (the report gives the number)
@@ -419,7 +420,7 @@ async def _load(base, cookies, tokens, subjects, users: int, seconds: float) -> 
                             "kind": "call",
                             "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%S+08:00"),
                             "purpose": "Load run",
-                            "summary": "Logged by the bench load run.",
+                            "summary": LOAD_RUN_SUMMARY,
                         },
                     )
                 else:
@@ -644,6 +645,9 @@ def main(argv=None) -> int:
                 _load(base_url, cookies, tokens, subjects, options.users, options.load_seconds)
             )
             log(f"load run: {load}")
+            # The next run starts from the same data: the visits this one logged go.
+            removed, _ = Visit.objects.filter(summary=LOAD_RUN_SUMMARY).delete()
+            log(f"load run: {removed} rows of its visits removed")
     results = {
         "scale": options.scale,
         "seed": options.seed,

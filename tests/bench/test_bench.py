@@ -3,6 +3,7 @@ produces its report (the large run is `make bench`, never part of `make test`)."
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,10 @@ def test_bench_produces_the_report(tmp_path):
     assert all(batch["error"] is None for batch in results["batch"].values()), results["batch"]
     assert results["load"]["requests"] > 0
     assert results["load"]["errors"] == 0, results["load"]
+    # the visits the load run logged are gone again: the next run sees the same data
+    removed = re.search(r"load run: (\d+) rows of its visits removed", completed.stdout)
+    assert removed, completed.stdout[-3000:]
+    assert int(removed.group(1)) >= results["load"]["statuses"].get("201", 0)
     report = (out / "report.md").read_text()
     assert "## Budgets" in report
     assert "| account 360 |" in report
