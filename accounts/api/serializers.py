@@ -16,6 +16,7 @@ from accounts.choices import AccountTeamRole
 from accounts.models import Account, AccountHandover, Contact, Visit, VisitComment
 from accounts.tiering.models import Tier
 from kam.api.fields import ScopedPrimaryKeyRelatedField
+from kam.api.rows import ModelSerializer
 from kam.models import User
 from kam.scoping import CHANGE
 
@@ -29,7 +30,7 @@ class AccountTeamMemberSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=AccountTeamRole.choices)
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(ModelSerializer):
     owner = ScopedPrimaryKeyRelatedField(
         queryset=User.objects.all(),
         required=False,
@@ -113,7 +114,7 @@ class AccountSerializer(serializers.ModelSerializer):
         return members
 
 
-class AccountHandoverSerializer(serializers.ModelSerializer):
+class AccountHandoverSerializer(ModelSerializer):
     class Meta:
         model = AccountHandover
         fields = [
@@ -169,7 +170,7 @@ class HandoverSerializer(serializers.Serializer):
 # --- contacts ---------------------------------------------------------------------------
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ModelSerializer):
     account = ScopedPrimaryKeyRelatedField(
         queryset=Account.objects.all(),
         action=CHANGE,
@@ -243,7 +244,7 @@ class CoordinateField(serializers.DecimalField):
         return super().validate_precision(value.quantize(step, rounding=ROUND_HALF_EVEN))
 
 
-class VisitCommentSerializer(serializers.ModelSerializer):
+class VisitCommentSerializer(ModelSerializer):
     author_name = serializers.CharField(source="author.display_name", read_only=True)
 
     class Meta:
@@ -252,7 +253,7 @@ class VisitCommentSerializer(serializers.ModelSerializer):
         read_only_fields = ["author", "created_at"]
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(ModelSerializer):
     account = ScopedPrimaryKeyRelatedField(queryset=Account.objects.all(), action=CHANGE)
     account_name = serializers.CharField(source="account.name", read_only=True)
     contacts = ScopedPrimaryKeyRelatedField(

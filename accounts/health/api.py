@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts.health.models import HealthSnapshot, HealthStatus
 from accounts.models import Account
+from kam.api.rows import ModelSerializer
 from kam.api.viewsets import ScopedReadOnlyViewSet
 from kam.filtersets import StableOrderingFilter
 
@@ -36,7 +37,7 @@ class HealthSnapshotFilterSet(django_filters.FilterSet):
         fields = ["account", "status", "date", "date_after", "date_before"]
 
 
-class HealthSnapshotSerializer(serializers.ModelSerializer):
+class HealthSnapshotSerializer(ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
     components = serializers.DictField(
         child=serializers.DictField(),

@@ -20,6 +20,7 @@ from accounts.service import services
 from accounts.service.filtersets import ComplaintFilterSet, RiskEventFilterSet, SurveyFilterSet
 from accounts.service.models import Complaint, RiskEvent, RootCause, SlaState, Survey
 from kam.api.fields import ScopedPrimaryKeyRelatedField
+from kam.api.rows import ModelSerializer
 from kam.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from kam.models import User
 from kam.scoping import CHANGE
@@ -27,7 +28,7 @@ from kam.scoping import CHANGE
 # --- serializers ------------------------------------------------------------------------
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(ModelSerializer):
     account = ScopedPrimaryKeyRelatedField(queryset=Account.objects.active(), action=CHANGE)
     account_name = serializers.CharField(source="account.name", read_only=True)
     contact = ScopedPrimaryKeyRelatedField(
@@ -77,7 +78,7 @@ class ComplaintCloseSerializer(serializers.Serializer):
     satisfaction = serializers.IntegerField(min_value=1, max_value=5)
 
 
-class SurveySerializer(serializers.ModelSerializer):
+class SurveySerializer(ModelSerializer):
     account = ScopedPrimaryKeyRelatedField(queryset=Account.objects.active(), action=CHANGE)
     account_name = serializers.CharField(source="account.name", read_only=True)
     contact = ScopedPrimaryKeyRelatedField(
@@ -96,7 +97,7 @@ class SurveySerializer(serializers.ModelSerializer):
         read_only_fields = ["recorded_by", "created_at"]
 
 
-class RiskEventSerializer(serializers.ModelSerializer):
+class RiskEventSerializer(ModelSerializer):
     account = ScopedPrimaryKeyRelatedField(queryset=Account.objects.active(), action=CHANGE)
     account_name = serializers.CharField(source="account.name", read_only=True)
     owner = ScopedPrimaryKeyRelatedField(

@@ -18,6 +18,7 @@ from accounts.tiering import services
 from accounts.tiering.models import Criterion, ScoringModel, Tier, TierOverride, TierScore
 from kam.api.fields import ScopedPrimaryKeyRelatedField
 from kam.api.permissions import AdminWritePermission
+from kam.api.rows import ModelSerializer
 from kam.api.viewsets import ScopedReadOnlyViewSet, ScopedViewSet
 
 
@@ -53,7 +54,7 @@ class TierOverrideFilterSet(django_filters.FilterSet):
 # --- serializers ------------------------------------------------------------------------
 
 
-class TierScoreSerializer(serializers.ModelSerializer):
+class TierScoreSerializer(ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
     scored_at = serializers.DateTimeField(source="run.started_at", read_only=True)
     breakdown = serializers.DictField(
@@ -70,7 +71,7 @@ class TierScoreSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ScoringModelSerializer(serializers.ModelSerializer):
+class ScoringModelSerializer(ModelSerializer):
     weights = serializers.DictField(
         child=serializers.IntegerField(min_value=0),
         required=False,
@@ -116,7 +117,7 @@ class ScoringModelSerializer(serializers.ModelSerializer):
         }
 
 
-class TierOverrideSerializer(serializers.ModelSerializer):
+class TierOverrideSerializer(ModelSerializer):
     account = ScopedPrimaryKeyRelatedField(queryset=Account.objects.active())
     tier = serializers.ChoiceField(choices=Tier.choices)
     reason = serializers.CharField(help_text=_("Why the account belongs in this tier."))

@@ -2,11 +2,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from kam.api.fields import ScopedPrimaryKeyRelatedField
+from kam.api.rows import ModelSerializer
 from kam.choices import Role
 from kam.models import Notification, Team, User
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     display_name = serializers.CharField(read_only=True)
     team_ids = serializers.SerializerMethodField()
     password = serializers.CharField(
@@ -36,7 +37,7 @@ class UserSerializer(serializers.ModelSerializer):
         return sorted(membership.team_id for membership in user.team_memberships.all())
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     supervisor = ScopedPrimaryKeyRelatedField(queryset=User.objects.all())
     members = ScopedPrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False)
 
@@ -62,7 +63,7 @@ class TokenResponseSerializer(serializers.Serializer):
     user = UserSerializer()
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     message = serializers.CharField(read_only=True)
 
     class Meta:

@@ -5,24 +5,25 @@ from rest_framework import serializers
 
 from accounts.models import Account, Contact
 from kam.api.fields import ScopedPrimaryKeyRelatedField
+from kam.api.rows import ModelSerializer
 from kam.models import User
 from opportunities.models import Contract, Opportunity, ProductLine, Stage
 
 
-class StageSerializer(serializers.ModelSerializer):
+class StageSerializer(ModelSerializer):
     class Meta:
         model = Stage
         fields = ["id", "name", "order", "probability", "kind", "is_active"]
 
 
-class ProductLineSerializer(serializers.ModelSerializer):
+class ProductLineSerializer(ModelSerializer):
     class Meta:
         model = ProductLine
         fields = ["id", "name", "code", "order", "is_active"]
         extra_kwargs = {"code": {"validators": []}}  # the service reports a taken code
 
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunitySerializer(ModelSerializer):
     account = ScopedPrimaryKeyRelatedField(queryset=Account.objects.all())
     account_name = serializers.CharField(source="account.name", read_only=True)
     owner = ScopedPrimaryKeyRelatedField(
@@ -74,7 +75,7 @@ class StageMoveSerializer(serializers.Serializer):
     )
 
 
-class ContractSerializer(serializers.ModelSerializer):
+class ContractSerializer(ModelSerializer):
     account = ScopedPrimaryKeyRelatedField(queryset=Account.objects.all())
     opportunity = ScopedPrimaryKeyRelatedField(
         queryset=Opportunity.objects.all(), required=False, allow_null=True

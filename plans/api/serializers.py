@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts.models import Account
 from kam.api.fields import ScopedPrimaryKeyRelatedField
+from kam.api.rows import ModelSerializer
 from kam.models import Team, User
 from kam.scoping import CHANGE
 from plans.choices import CompetitorPosition
@@ -40,14 +41,14 @@ class CompetitorSerializer(serializers.Serializer):
     )
 
 
-class PlanTargetSerializer(serializers.ModelSerializer):
+class PlanTargetSerializer(ModelSerializer):
     class Meta:
         model = PlanTarget
         fields = ["quarter", "revenue", "new_business", "gross_margin", "share_of_wallet"]
         extra_kwargs = {"quarter": {"validators": []}}
 
 
-class PlanTransitionSerializer(serializers.ModelSerializer):
+class PlanTransitionSerializer(ModelSerializer):
     actor_name = serializers.CharField(source="actor.display_name", read_only=True)
 
     class Meta:
@@ -65,7 +66,7 @@ class PlanTransitionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ActionItemSerializer(serializers.ModelSerializer):
+class ActionItemSerializer(ModelSerializer):
     plan = ScopedPrimaryKeyRelatedField(queryset=AccountPlan.objects.all(), action=CHANGE)
     owner = ScopedPrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
     account_name = serializers.CharField(source="plan.account.name", read_only=True)
@@ -95,14 +96,14 @@ class ActionItemSerializer(serializers.ModelSerializer):
         return fields
 
 
-class NestedActionItemSerializer(serializers.ModelSerializer):
+class NestedActionItemSerializer(ModelSerializer):
     class Meta:
         model = ActionItem
         fields = ["id", "title", "owner", "due_on", "status", "department", "note", "completed_at"]
         read_only_fields = fields
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ModelSerializer):
     account = ScopedPrimaryKeyRelatedField(queryset=Account.objects.all(), action=CHANGE)
     account_name = serializers.CharField(source="account.name", read_only=True)
     owner = serializers.IntegerField(source="account.owner_id", read_only=True)
@@ -176,7 +177,7 @@ class DecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ActualSerializer(serializers.ModelSerializer):
+class ActualSerializer(ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
     external_id = serializers.CharField(
         source="account.external_id", read_only=True, allow_null=True
@@ -238,7 +239,7 @@ class ActualBulkResultSerializer(serializers.Serializer):
     rows = serializers.IntegerField(help_text=_("How many rows the batch carried."))
 
 
-class KamQuotaSerializer(serializers.ModelSerializer):
+class KamQuotaSerializer(ModelSerializer):
     user = ScopedPrimaryKeyRelatedField(queryset=User.objects.all())
     user_name = serializers.CharField(source="user.display_name", read_only=True)
 
@@ -247,7 +248,7 @@ class KamQuotaSerializer(serializers.ModelSerializer):
         fields = ["user", "user_name", "annual", "q1", "q2", "q3", "q4"]
 
 
-class QuotaSerializer(serializers.ModelSerializer):
+class QuotaSerializer(ModelSerializer):
     team = ScopedPrimaryKeyRelatedField(queryset=Team.objects.all())
     team_name = serializers.CharField(source="team.name", read_only=True)
     splits = KamQuotaSerializer(many=True, required=False)
