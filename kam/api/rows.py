@@ -102,19 +102,39 @@ def _generic(field, instance, ret):
     ret[field.field_name] = None if check_for_none is None else field.to_representation(attribute)
 
 
+def _prefetched_keys(field, model):
+    """The prefetch cache that holds a many-to-many field's rows, when ``field`` shows only
+    their primary keys (DRF would build a related manager per row to read it)."""
+    if model is None or not isinstance(field, relations.ManyRelatedField):
+        return None
+    if len(field.source_attrs) != 1 or _plain(field.child_relation) is None:
+        return None
+    try:
+        column = model._meta.get_field(field.source_attrs[0])
+    except FieldDoesNotExist:
+        return None
+    return column.name if column.many_to_many and column.concrete else None
+
+
 def _row_function(child):
     model = getattr(getattr(child, "Meta", None), "model", None)
-    plan = []
+    plan, many = [], {}
     for field in child._readable_fields:
         attname = _column(field, model)
         plan.append((field, field.field_name, attname, _plain(field) if attname else None))
+        many[field.field_name] = _prefetched_keys(field, model)
 
     def row(instance):
         ret = {}
         values = instance.__dict__ if type(instance) is model else {}
+        prefetched = values.get("_prefetched_objects_cache", {})
         for field, name, attname, plain in plan:
             if attname is None or attname not in values:  # not a column, or deferred
-                _generic(field, instance, ret)
+                cache = many[name]
+                if cache in prefetched and instance.pk is not None:
+                    ret[name] = [item.pk for item in prefetched[cache]]
+                else:
+                    _generic(field, instance, ret)
                 continue
             value = values[attname]
             if value is None:
@@ -135,7 +155,9 @@ class RowListSerializer(serializers.ListSerializer):
         if type(self.child).to_representation is not serializers.Serializer.to_representation:
             return super().to_representation(data)  # a serializer that says it itself
         iterable = data.all() if isinstance(data, models.manager.BaseManager) else data
-        row = _row_function(self.child)
+        row = self.__dict__.get("_row")
+        if row is None:  # a nested list is asked once per parent row: planned once
+            row = self._row = _row_function(self.child)
         return [row(item) for item in iterable]
 
 
