@@ -9,10 +9,14 @@ BASE = settings.BASE_DIR
 
 
 def _manage(*args, **env):
+    return _python("manage.py", *args, **env)
+
+
+def _python(*args, **env):
     inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {**inherited, **env}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=BASE,
         env=environment,
         capture_output=True,
@@ -78,16 +82,7 @@ def test_the_web_process_freezes_start_up_objects_and_frees_each_request_s_cycle
         "left = sum(isinstance(o, Cycle) for o in gc.get_objects())\n"
         "print(json.dumps([frozen, gc.get_threshold()[0], left]))\n"
     )
-    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=BASE,
-        env={**environment, "DJANGO_SETTINGS_MODULE": "kam.settings.test"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _python("-c", script, DJANGO_SETTINGS_MODULE="kam.settings.test")
     assert result.returncode == 0, result.stderr
     frozen, threshold, left = json.loads(result.stdout.strip().splitlines()[-1])
     assert frozen > 10_000  # Django, the apps and every view module
