@@ -118,3 +118,16 @@ def test_a_serializer_that_writes_its_own_representation_keeps_it(world):
 
     data = Named(Account.objects.order_by("name"), many=True).data
     assert data == [{"shout": "ACME"}, {"shout": "GLOBEX"}, {"shout": "INITECH"}]
+
+
+def test_fields_built_once_per_class_are_a_fresh_copy_for_each_serializer(world):
+    # PlanSerializer makes ``account`` read-only when it edits a plan: that must not leak
+    # into the next serializer, which creates one.
+    from plans.api.serializers import PlanSerializer
+    from tests.factories import PlanFactory
+
+    editing = PlanSerializer(instance=PlanFactory(account=world.accounts["acme"]))
+    assert editing.fields["account"].read_only
+    creating = PlanSerializer(data={})
+    assert not creating.fields["account"].read_only
+    assert creating.fields["account"] is not editing.fields["account"]
