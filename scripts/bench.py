@@ -238,8 +238,9 @@ def endpoints(subjects) -> list[dict]:
     return [{"name": n, "url": u, "as": who, "kind": k} for n, u, who, k in pages]
 
 
-def measure_queries(items, subjects, raw_repeats: int) -> None:
-    """Query count and the raw SQL time of each page, in-process on the same database."""
+def measure_queries(items, subjects, tokens, raw_repeats: int) -> None:
+    """Query count and the raw SQL time of each page, in-process on the same database,
+    signed in as the timed requests are: a session for pages, a token for the API."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -251,7 +252,10 @@ def measure_queries(items, subjects, raw_repeats: int) -> None:
         client.get("/")  # session and language settled before counting
         clients[role] = client
     for item in items:
-        client = clients[item["as"]]
+        if item["url"].startswith("/api/"):
+            client = Client(headers=headers_for(item, {}, tokens))
+        else:
+            client = clients[item["as"]]
         client.get(item["url"])  # warm caches the way a repeated request sees them
         with CaptureQueriesContext(connection) as queries:
             response = client.get(item["url"])
@@ -633,8 +637,8 @@ def main(argv=None) -> int:
     items = endpoints(subjects)
     if options.only:
         items = [item for item in items if any(part in item["name"] for part in options.only)]
-    measure_queries(items, subjects, options.raw_repeats)
     cookies, tokens = session_cookies(subjects), api_tokens(subjects)
+    measure_queries(items, subjects, tokens, options.raw_repeats)
     connection.close()
     load = None
     with gunicorn(env, options.workers) as base_url:
