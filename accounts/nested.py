@@ -23,18 +23,6 @@ from django.db.models.query import ModelIterable
 USER_FIELDS = ("id", "username", "full_name", "first_name", "last_name", "email", "role")
 
 
-class One:
-    """A foreign key read with its row: the fields to read and its own foreign keys."""
-
-    def __init__(self, fields=None, related=None):
-        self.fields = fields
-        self.related = related or {}
-
-
-def _one(spec):
-    return spec if isinstance(spec, One) else One(fields=spec)
-
-
 def _field_names(model, fields):
     concrete = model._meta.concrete_fields
     if fields is None:
@@ -44,16 +32,17 @@ def _field_names(model, fields):
 
 
 def _json(model, prefix, fields, related):
+    """A JSON object of ``fields`` of the row, and of each foreign key in ``related``
+    ({name: its fields, None for all}) under "@name"."""
     items = {}
     for field in _field_names(model, fields):
         value = F(f"{prefix}{field.attname}")
         if isinstance(field, models.DecimalField):
             value = Cast(value, models.TextField())  # exact, not a float
         items[field.attname] = value
-    for name, spec in related.items():
+    for name, target_fields in related.items():
         target = model._meta.get_field(name).related_model
-        one = _one(spec)
-        items[f"@{name}"] = _json(target, f"{prefix}{name}__", one.fields, one.related)
+        items[f"@{name}"] = _json(target, f"{prefix}{name}__", target_fields, {})
     return JSONObject(**items)
 
 
@@ -69,10 +58,9 @@ def _instance(model, data, fields, related):
         names.append(field.attname)
         values.append(value)
     obj = model.from_db("default", names, values)
-    for name, spec in related.items():
+    for name, target_fields in related.items():
         field = model._meta.get_field(name)
-        one = _one(spec)
-        related_obj = _instance(field.related_model, data.get(f"@{name}"), one.fields, one.related)
+        related_obj = _instance(field.related_model, data.get(f"@{name}"), target_fields, {})
         field.set_cached_value(obj, related_obj)
     return obj
 
@@ -110,30 +98,26 @@ def set_prefetched(obj, name, items):
 class Nested:
     """A list of ``queryset``'s rows (filtered with ``OuterRef`` on the outer row)."""
 
-    def __init__(self, queryset, *, fields=None, related=None, lists=None, extra=None):
+    def __init__(self, queryset, *, fields=None, related=None, lists=None):
         self.queryset = queryset
         self.model = queryset.model
         self.fields = fields
-        self.related = related or {}  # {fk name: fields (None: all) or One}
+        self.related = related or {}  # {fk name: its fields, None for all}
         self.lists = lists or {}  # {m2m or reverse name: Nested}
-        self.extra = extra or {}  # {attribute: expression} set on each instance
 
     def expression(self):
         obj = _json(self.model, "", self.fields, self.related)
-        extra = dict(self.extra)
-        extra.update({f"#{name}": nested.expression() for name, nested in self.lists.items()})
-        if extra:
-            obj = JSONObject(row=obj, **extra)
+        if self.lists:
+            lists = {f"#{name}": nested.expression() for name, nested in self.lists.items()}
+            obj = JSONObject(row=obj, **lists)
         return ArraySubquery(self.queryset.values(json=obj))
 
     def build(self, rows):
         """The instances of the array read for ``expression()``."""
         result = []
         for data in rows or ():
-            row = data["row"] if (self.extra or self.lists) else data
+            row = data["row"] if self.lists else data
             obj = _instance(self.model, row, self.fields, self.related)
-            for name in self.extra:
-                setattr(obj, name, data.get(name))
             for name, nested in self.lists.items():
                 set_prefetched(obj, name, nested.build(data.get(f"#{name}")))
             result.append(obj)

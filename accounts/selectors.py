@@ -123,7 +123,7 @@ def _ordered(queryset):
     return queryset.order_by(*(queryset.query.order_by or queryset.model._meta.ordering), "pk")
 
 
-def _page_lists(user_fields=USER_FIELDS) -> dict:
+def _page_lists() -> dict:
     from accounts.health.selectors import card_snapshots
     from accounts.models import AccountTeamMember
     from accounts.tiering.models import TierOverride, TierScore
@@ -134,14 +134,14 @@ def _page_lists(user_fields=USER_FIELDS) -> dict:
             AccountTeamMember.objects.filter(account=here).order_by(
                 "role", "user__full_name", "pk"
             ),
-            related={"user": user_fields},
+            related={"user": USER_FIELDS},
         ),
         "tier_score": Nested(
             TierScore.objects.filter(account=here).order_by("-id")[:1], related={"run": None}
         ),
         "tier_override": Nested(
             TierOverride.objects.filter(account=here).active().order_by("-created_at", "-id")[:1],
-            related={"created_by": user_fields},
+            related={"created_by": USER_FIELDS},
         ),
         "health_snapshots": Nested(card_snapshots(here)),
     }

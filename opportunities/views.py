@@ -131,7 +131,6 @@ class BoardView(_FilteredOpportunitiesMixin, HtmxPartialMixin, TemplateView):
         context.update(self.filter_context())
         context.update(
             columns=columns,
-            stages=stages,
             can_move=not self.request.user.is_read_only,
             board_error=kwargs.get("board_error"),
         )

@@ -349,14 +349,16 @@ def account_plan_card(*, account: Account, as_of=None) -> dict:
         account.pk,
         partial(_plan_card_lists, year, months, elapsed),
     )
-    item = Attainment(key=account.pk, obj=account, label=account.name)
     figures = found["extra"]
-    if any(figures[f"card_{name}"] is not None for name in ("actual", "gross_profit", "ytd")):
-        item.actual = figures["card_actual"] or ZERO
-        item.gross_profit = figures["card_gross_profit"] or ZERO
-        item.ytd_actual = figures["card_ytd"] or ZERO
-    if any(figures[f"card_q{q}"] is not None for q in QUARTERS):
-        item.quarters = [figures[f"card_q{q}"] or ZERO for q in QUARTERS]
+    item = Attainment(
+        key=account.pk,
+        obj=account,
+        label=account.name,
+        actual=figures["card_actual"] or ZERO,
+        gross_profit=figures["card_gross_profit"] or ZERO,
+        ytd_actual=figures["card_ytd"] or ZERO,
+        quarters=[figures[f"card_q{q}"] or ZERO for q in QUARTERS],
+    )
     _finish({account.pk: item}, months, elapsed, None)
     last = found["latest"][0] if found["latest"] else None
     collections = None

@@ -76,8 +76,9 @@ def _plain(field):
     return None
 
 
-def _column(field, model):
-    """The attribute of the row that holds ``field``'s value, when it is one column."""
+def _column(field, model, plain):
+    """The attribute of the row that holds ``field``'s value, when it is one column
+    (``plain``: what ``_plain`` answers for the field)."""
     if model is None or field.source == "*" or len(field.source_attrs) != 1:
         return None
     try:
@@ -88,7 +89,7 @@ def _column(field, model):
         return None
     if column.is_relation:
         # the primary key of the related row: only a primary-key field shows that
-        is_key = isinstance(field, relations.PrimaryKeyRelatedField) and _plain(field)
+        is_key = isinstance(field, relations.PrimaryKeyRelatedField) and plain is not None
         return column.attname if is_key else None
     return column.attname
 
@@ -121,8 +122,9 @@ def _row_function(child):
     model = getattr(getattr(child, "Meta", None), "model", None)
     plan, many = [], {}
     for field in child._readable_fields:
-        attname = _column(field, model)
-        plan.append((field, field.field_name, attname, _plain(field) if attname else None))
+        plain = _plain(field)
+        attname = _column(field, model, plain)
+        plan.append((field, field.field_name, attname, plain))
         many[field.field_name] = _prefetched_keys(field, model)
 
     def row(instance):
@@ -162,12 +164,12 @@ class RowListSerializer(serializers.ListSerializer):
         return [row(item) for item in iterable]
 
 
+# The project's model serializer: its lists serialize through ``RowListSerializer``, and
+# the fields it builds from its model are built once per class and copied for each use
+# (building them read the model's options afresh on every request; a copy is a third of
+# the cost). A subclass's own ``get_fields`` still runs on the copy. No docstring: the
+# OpenAPI schema would give it as the description of every resource without one.
 class ModelSerializer(serializers.ModelSerializer):
-    """The project's model serializer: its lists serialize through ``RowListSerializer``,
-    and the fields it builds from its model are built once per class and copied for each
-    use (building them read the model's options afresh on every request; a copy is a
-    third of the cost). A subclass's own ``get_fields`` still runs on the copy."""
-
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         meta = cls.__dict__.get("Meta")

@@ -131,3 +131,12 @@ def test_fields_built_once_per_class_are_a_fresh_copy_for_each_serializer(world)
     creating = PlanSerializer(data={})
     assert not creating.fields["account"].read_only
     assert creating.fields["account"] is not editing.fields["account"]
+
+
+def test_the_base_serializer_lends_no_description_to_the_schema(client, world):
+    client.force_login(world.user("kam_a"))
+    schema = client.get(reverse("schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    components = schema.json()["components"]["schemas"]
+    described = [name for name, spec in components.items() if "get_fields" in str(spec)]
+    assert described == []

@@ -182,3 +182,30 @@ def test_attainment_drills_down_to_one_kam(figures, client):
     page = client.get("/plans/attainment/", {"year": 2026, "kam": kam_a.pk})
     assert page.context["kams"] == []
     assert page.context["accounts"] == []
+
+
+def test_the_account_page_card_reads_what_the_attainment_and_collections_selectors_read(
+    figures, django_assert_num_queries
+):
+    # The card reads them as subqueries of the account's row, in one statement.
+    acme, initech = figures.accounts["acme"], figures.accounts["initech"]
+    for account in (acme, initech):
+        expected = selectors.account_attainment(account=account, year=2026, as_of=AS_OF)
+        collections = selectors.collections_by_account(accounts=Account.objects.all())
+        with django_assert_num_queries(1):
+            card = selectors.account_plan_card(account=account, as_of=AS_OF)
+        ytd = card["ytd"]
+        assert (ytd.actual, ytd.gross_profit, ytd.ytd_actual, ytd.quarters) == (
+            expected.actual,
+            expected.gross_profit,
+            expected.ytd_actual,
+            expected.quarters,
+        )
+        assert (ytd.target, ytd.rate, ytd.forecast) == (
+            expected.target,
+            expected.rate,
+            expected.forecast,
+        )
+        assert card["collections"] == collections.get(account.pk)
+        assert card["plan"] == AccountPlan.objects.filter(account=account, year=2026).first()
+    assert card["plan"] is None  # initech has no plan and no actuals
