@@ -11,6 +11,7 @@ variables set, the servers they name are used and nothing is started.
 """
 
 import argparse
+import ipaddress
 import os
 import signal
 import socket
@@ -228,7 +229,8 @@ def _serve(arguments, environment, group) -> None:
     group.start(
         "beat", [str(python_bin / "celery"), "-A", "kam", "beat", "-l", "info"], environment
     )
-    time.sleep(2)
+    if not _web_answers(host, port, group):
+        return
     log("")
     log(f"KAM is running at http://{host}:{port}/   (Ctrl-C stops everything)")
     log(f"demo logins, password '{DEMO_PASSWORD}':")
@@ -243,6 +245,27 @@ def _serve(arguments, environment, group) -> None:
             log(f"{exited[0]} exited with code {exited[1]}; stopping")
             return
         time.sleep(0.5)
+
+
+def _web_answers(host, port, group, timeout=120) -> bool:
+    """Wait until the web server accepts connections, so the banner comes when it is true."""
+    address = host.strip("[]")
+    with suppress(ValueError):  # a host name stays as it is
+        if ipaddress.ip_address(address).is_unspecified:
+            address = "127.0.0.1"  # bound to every interface: ask on loopback
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        exited = group.first_exited()
+        if exited:
+            log(f"{exited[0]} exited with code {exited[1]}; stopping")
+            return False
+        try:
+            with socket.create_connection((address, int(port)), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    log(f"the web server did not answer on {host}:{port} within {timeout} s; stopping")
+    return False
 
 
 def command_exec(arguments) -> int:

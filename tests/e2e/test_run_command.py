@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -83,9 +84,16 @@ def test_run_serves_demo_logins_and_ctrl_c_stops_everything(run_database):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
     base = f"http://127.0.0.1:{port}"
     try:
         assert _wait_for(f"{base}/login/", time.monotonic() + 120) == 200
+        # the banner comes once the web server answers, before Ctrl-C is sent
+        deadline = time.monotonic() + 30
+        while not any("demo logins" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.1)
         home = _sign_in(base, "kam.li", DEMO_PASSWORD)
         assert "My day" in home  # a KAM's home page
         assert "Kevin Li" in home
@@ -97,7 +105,9 @@ def test_run_serves_demo_logins_and_ctrl_c_stops_everything(run_database):
         assert "redis-server" in names
     finally:
         process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        output, _ = process.communicate(timeout=60)
+        process.wait(timeout=60)
+        reader.join(timeout=10)
+    output = "".join(lines)
     assert process.returncode == 0, output
     assert "demo logins" in output
     time.sleep(0.5)
