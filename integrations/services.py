@@ -65,11 +65,15 @@ def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     return token
 
 
+#: a token's last use is recorded at most this often
+LAST_USE_PRECISION = timezone.timedelta(seconds=60)
+
+
 def token_mark_used(*, auth_token: AuthToken) -> None:
     """Record the use at most once a minute per token: one UPDATE, no read."""
     now = timezone.now()
     ApiToken.objects.filter(digest=auth_token.digest).exclude(
-        last_used_at__gt=now - timezone.timedelta(seconds=60)
+        last_used_at__gt=now - LAST_USE_PRECISION
     ).update(last_used_at=now)
 
 

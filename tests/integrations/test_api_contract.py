@@ -5,8 +5,12 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from knox.models import AuthToken
+from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import Account
@@ -101,6 +105,57 @@ def test_a_token_is_stored_hashed_shown_once_and_records_its_last_use(api_client
     assert {row["name"] for row in response.json()["results"]} == {"acme", "globex"}
     meta.refresh_from_db()
     assert meta.last_used_at is not None
+
+
+def test_a_token_authenticates_in_one_statement_and_writes_its_last_use_once_a_minute(
+    api_client, world, django_assert_num_queries
+):
+    """The token, its user and its metadata in one read; the last use written only when
+    the one on record is more than a minute old. Knox's own check also read every other
+    token of the user on each request."""
+    kam = world.user("kam_a")
+    for number in range(3):
+        services.token_create(actor=kam, name=f"other {number}")
+    meta, key = services.token_create(actor=kam, name="ERP", read_only=True)
+    url = reverse("api:account-list") + "?page_size=1"
+    signed_in = APIClient()
+    signed_in.force_authenticate(kam)
+    with CaptureQueriesContext(connection) as page:
+        assert signed_in.get(url).status_code == 200
+    client = _token_client(api_client, key)
+    statements = []
+    for _ in range(2):
+        # the token read, the stale last use written, then the page's own statements
+        with django_assert_num_queries(2 + len(page)) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        statements.append([query["sql"] for query in captured.captured_queries])
+        with django_assert_num_queries(1 + len(page)):  # used a moment ago: no write
+            assert client.get(url).status_code == 200
+        meta.refresh_from_db()
+        assert meta.last_used_at is not None
+        ApiToken.objects.filter(pk=meta.pk).update(
+            last_used_at=timezone.now() - services.LAST_USE_PRECISION
+        )
+    assert statements[0][1].startswith("UPDATE")
+    assert "last_used_at" in statements[0][1]
+    assert client.post(reverse("api:account-list"), {"name": "Refused"}).status_code == 403
+
+
+def test_an_expired_or_malformed_token_is_refused_with_401(api_client, world):
+    kam = world.user("kam_a")
+    meta, key = services.token_create(actor=kam, name="ERP")
+    url = reverse("api:account-list")
+    assert _token_client(api_client, key).get(url).status_code == 200
+    for bad in (key[:-1] + ("0" if key[-1] != "0" else "1"), "not-hex-at-all", key[:8]):
+        refused = _token_client(api_client, bad).get(url)
+        assert refused.status_code == 401, bad
+        assert refused["Content-Type"].startswith("application/problem+json")
+    AuthToken.objects.filter(digest=meta.digest).update(
+        expiry=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    assert _token_client(api_client, key).get(url).status_code == 401
+    assert not AuthToken.objects.filter(digest=meta.digest).exists()  # expired: deleted
 
 
 def test_a_read_only_token_reads_and_is_refused_every_write(api_client, world):
