@@ -81,6 +81,20 @@ def test_not_found_looks_like_the_product(client, world):
     assert "acme" not in page
 
 
+def test_an_address_that_matches_no_page_is_a_404_with_the_navigation(client, world):
+    """A mistyped address has no URL name: the navigation still renders (it used to fail
+    on the missing name and answer 500), with no section marked."""
+    client.force_login(world.user("kam_a"))
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page not found" in page
+    assert "kam-navbar" in page
+    assert 'aria-current="page"' not in page
+    home = client.get(reverse("accounts:list")).content.decode()
+    assert 'aria-current="page"' in home  # the section of a real page is still marked
+
+
 def test_password_change(client, world):
     client.force_login(world.user("kam_a"))
     url = reverse("password_change")
