@@ -257,6 +257,7 @@ class ContactViewSet(_SharedFilterSetMixin, ScopedModelViewSet):
     )
     serializer_class = ContactSerializer
     filterset_class = ContactFilterSet
+    list_related_fields = {"account": ("name",)}
 
     def perform_create(self, serializer):
         contact = services.contact_create(actor=self.request.user, **serializer.validated_data)
@@ -322,6 +323,7 @@ class VisitViewSet(_SharedFilterSetMixin, mixins.CreateModelMixin, ScopedReadOnl
     )
     serializer_class = VisitSerializer
     filterset_class = VisitFilterSet
+    list_related_fields = {"account": ("name",)}
     pagination_class = CursorPagination  # a large list: constant cost per page
     cursor_ordering = ("-occurred_at", "-pk")
     cursor_ordering_fields = ("occurred_at",)

@@ -10,6 +10,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 
 from kam.api.permissions import RoleWritePermission
+from kam.queries import select_related_fields
 from kam.scoping import VIEW, can
 from kam.views import ACTION_BY_METHOD
 
@@ -42,6 +43,9 @@ class ScopedViewSet(viewsets.GenericViewSet):
     """
 
     permission_classes = [RoleWritePermission]
+    #: on lists, the only fields read of each ``select_related`` row ({lookup: names});
+    #: an object read alone (retrieve, update) is read whole
+    list_related_fields: dict = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -58,6 +62,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
         if ACTION_BY_METHOD.get(self.request.method) is None:
             raise MethodNotAllowed(self.request.method)
         queryset = self.queryset.all().visible_to(self.request.user, VIEW)
+        if self.list_related_fields and getattr(self, "action", None) == "list":
+            queryset = select_related_fields(queryset, self.list_related_fields)
         return self.refine_queryset(queryset)
 
     def check_object_permissions(self, request, obj):

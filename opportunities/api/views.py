@@ -89,6 +89,7 @@ class OpportunityViewSet(_Reload, ScopedModelViewSet):
     )
     serializer_class = OpportunitySerializer
     filterset_class = OpportunityFilterSet
+    list_related_fields = {"account": ("name",)}
 
     def perform_create(self, serializer):
         opportunity = services.opportunity_create(

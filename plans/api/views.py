@@ -56,6 +56,7 @@ class PlanViewSet(_ListFilterMixin, ScopedModelViewSet):
     )
     serializer_class = PlanSerializer
     filterset_class = PlanFilterSet
+    list_related_fields = {"account": ("name", "owner")}
 
     def _targets(self, data):
         targets = data.pop("targets", None)
@@ -117,6 +118,7 @@ class ActionItemViewSet(_ListFilterMixin, ScopedModelViewSet):
     queryset = ActionItem.objects.select_related("plan__account").order_by("due_on", "pk")
     serializer_class = ActionItemSerializer
     filterset_class = ActionItemFilterSet
+    list_related_fields = {"plan__account": ("name",)}
 
     def perform_create(self, serializer):
         item = services.action_item_create(actor=self.request.user, **serializer.validated_data)
@@ -137,6 +139,7 @@ class ActualViewSet(_ListFilterMixin, ScopedReadOnlyViewSet):
     )
     serializer_class = ActualSerializer
     filterset_class = ActualFilterSet
+    list_related_fields = {"account": ("name", "external_id")}
     pagination_class = CursorPagination  # a large list: constant cost per page
     cursor_ordering = ("-pk",)  # a batch shares one created_at: the key is unique
     cursor_ordering_fields = ("pk",)

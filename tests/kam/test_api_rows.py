@@ -140,3 +140,33 @@ def test_the_base_serializer_lends_no_description_to_the_schema(client, world):
     components = schema.json()["components"]["schemas"]
     described = [name for name, spec in components.items() if "get_fields" in str(spec)]
     assert described == []
+
+
+def test_every_list_runs_the_same_queries_for_one_row_as_for_many(
+    api_client, varied, django_assert_num_queries
+):
+    """A field a list leaves unread (``list_related_fields``) but a row still reads would
+    cost a query per row: every list answers one row and all its rows with the same
+    number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    acme = varied.accounts["acme"]
+    plan = PlanFactory(account=varied.accounts["globex"])
+    ActionItemFactory(plan=plan)
+    ActualFactory(account=varied.accounts["globex"], month=3)
+    OpportunityFactory(account=varied.accounts["globex"])
+    ContactFactory(account=acme, name="Wang")
+    api_client.force_authenticate(varied.user("ops"))
+    many = set()
+    for basename in _lists():
+        url = reverse(f"api:{basename}-list")
+        with CaptureQueriesContext(connection) as one:
+            first = api_client.get(url + "?page_size=1")
+        assert first.status_code == 200, basename
+        with django_assert_num_queries(len(one)):
+            body = api_client.get(url + "?page_size=500").json()
+        if len(body.get("results", body)) > 1:
+            many.add(basename)
+    required = {"account", "contact", "visit", "opportunity", "plan", "action-item", "actual"}
+    assert required <= many, required - many
