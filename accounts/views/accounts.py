@@ -32,6 +32,7 @@ from accounts.forms.accounts import (
 from accounts.forms.tiering import TierOverrideForm
 from accounts.health.selectors import health_card
 from accounts.models import Account, last_visit_at
+from accounts.nested import USER_FIELDS
 from accounts.selectors import (
     account_timeline,
     page_sections,
@@ -45,6 +46,7 @@ from accounts.tiering.services import OVERRIDE_ROLES
 from kam.choices import Role
 from kam.forms import add_service_errors
 from kam.models import User
+from kam.queries import select_related_fields
 from kam.scoping import CHANGE, DELETE
 from kam.views import (
     ScopedDetailView,
@@ -102,7 +104,9 @@ def _style_filter_form(form):
 
 
 class AccountListView(ScopedListView):
-    queryset = Account.objects.select_related("owner").annotate(last_visit_at=last_visit_at())
+    queryset = select_related_fields(
+        Account.objects.annotate(last_visit_at=last_visit_at()), {"owner": USER_FIELDS}
+    )
     filterset_class = AccountFilterSet
     template_name = "accounts/account_list.html"
     ordering = ["name", "pk"]

@@ -16,6 +16,7 @@ from accounts.forms.contacts import ContactForm
 from accounts.models import Account, Contact, Visit
 from accounts.views.lists import SelectOptions
 from kam.forms import add_service_errors
+from kam.queries import select_related_fields
 from kam.scoping import CHANGE, can
 from kam.views import (
     ScopedDetailView,
@@ -36,7 +37,7 @@ SORTABLE_COLUMNS = (
 
 
 class ContactListView(ScopedListView):
-    queryset = Contact.objects.select_related("account").with_last_contacted()
+    queryset = select_related_fields(Contact.objects.with_last_contacted(), {"account": ("name",)})
     filterset_class = ContactFilterSet
     template_name = "accounts/contact_list.html"
     ordering = ["name", "pk"]

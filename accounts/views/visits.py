@@ -20,10 +20,11 @@ from accounts.choices import VisitKind
 from accounts.filtersets import VisitFilterSet
 from accounts.forms.visits import VisitCommentForm, VisitForm, contact_options, revisit_shortcuts
 from accounts.models import Account, Contact, Visit, VisitComment
-from accounts.nested import Nested, with_nested
+from accounts.nested import USER_FIELDS, Nested, with_nested
 from accounts.views.lists import LookaheadPaginator, SelectOptions, requested_page
 from kam.choices import Role
 from kam.forms import add_service_errors
+from kam.queries import select_related_fields
 from kam.scoping import CHANGE, VIEW
 from kam.views import ScopedDetailView, ScopedListView, WriteRoleRequiredMixin
 
@@ -50,7 +51,9 @@ class VisitListFilterSet(VisitFilterSet):
 def _visit_rows(ids):
     """The visits of a page, with what the list shows (the ids are already in view)."""
     return with_nested(
-        Visit.objects.filter(pk__in=ids).select_related("account", "logged_by"),
+        select_related_fields(
+            Visit.objects.filter(pk__in=ids), {"account": ("name",), "logged_by": USER_FIELDS}
+        ),
         contacts=Nested(
             Contact.objects.filter(visits=OuterRef("pk")).order_by("name", "pk"),
             fields=("id", "account", "name", "has_left"),
