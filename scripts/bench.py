@@ -346,10 +346,25 @@ def gunicorn(env, workers: int):
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not come up")
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def _cpu_seconds(pid) -> float:
+    """CPU time (user + system) of the server and its workers so far."""
+    import psutil
+
+    parent = psutil.Process(pid)
+    total = 0.0
+    for process in [parent, *parent.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def headers_for(item, cookies, tokens):
@@ -564,6 +579,14 @@ def write_report(out: Path, results: dict) -> None:
             f"{load['median_ms']} ms, p95 {load['p95_ms']} ms, **{load['errors']} errors** "
             f"(statuses {load['statuses']}).",
         ]
+        if "server_cpu_seconds" in load:
+            lines += [
+                "",
+                f"CPU used meanwhile ({results['cpus']} CPUs, {load['seconds']} s): the server "
+                f"{load['server_cpu_seconds']} s, **{load['server_cpu_ms_per_request']} ms per "
+                f"request**; the load generator, on the same CPUs, "
+                f"{load['generator_cpu_seconds']} s.",
+            ]
     (out / "report.md").write_text("\n".join(lines) + "\n")
 
 
@@ -641,12 +664,18 @@ def main(argv=None) -> int:
     measure_queries(items, subjects, tokens, options.raw_repeats)
     connection.close()
     load = None
-    with gunicorn(env, options.workers) as base_url:
+    with gunicorn(env, options.workers) as (base_url, server_pid):
         measure_http(base_url, items, cookies, tokens, options.requests)
         if options.load_seconds > 0:
             log(f"load run: {options.users} users for {options.load_seconds} s")
+            server_cpu, generator_cpu = _cpu_seconds(server_pid), time.process_time()
             load = asyncio.run(
                 _load(base_url, cookies, tokens, subjects, options.users, options.load_seconds)
+            )
+            load["server_cpu_seconds"] = round(_cpu_seconds(server_pid) - server_cpu, 1)
+            load["generator_cpu_seconds"] = round(time.process_time() - generator_cpu, 1)
+            load["server_cpu_ms_per_request"] = round(
+                load["server_cpu_seconds"] * 1000 / max(1, load["requests"]), 1
             )
             log(f"load run: {load}")
             # The next run starts from the same data: the visits this one logged go.

@@ -102,6 +102,10 @@ def test_bench_produces_the_report(tmp_path):
     assert all(batch["error"] is None for batch in results["batch"].values()), results["batch"]
     assert results["load"]["requests"] > 0
     assert results["load"]["errors"] == 0, results["load"]
+    # the CPU the server spent serving the load run, and the generator's share beside it
+    assert results["load"]["server_cpu_seconds"] > 0
+    assert results["load"]["server_cpu_ms_per_request"] > 0
+    assert results["load"]["generator_cpu_seconds"] > 0
     # the visits the load run logged are gone again: the next run sees the same data
     removed = re.search(r"load run: (\d+) rows of its visits removed", completed.stdout)
     assert removed, completed.stdout[-3000:]
@@ -109,3 +113,4 @@ def test_bench_produces_the_report(tmp_path):
     report = (out / "report.md").read_text()
     assert "## Budgets" in report
     assert "| account 360 |" in report
+    assert "ms per request" in report
