@@ -2,6 +2,7 @@
 revocation, last use), Idempotency-Key, throttling and cursor pagination."""
 
 import re
+import time
 
 import pytest
 from django.core.cache import cache
@@ -258,6 +259,29 @@ def test_throttling_per_token_and_per_user_answers_429_with_retry_after(
     client = _token_client(api_client, key2)
     assert [client.get(url).status_code for _ in range(2)] == [200, 429]
     cache.clear()
+
+
+def test_a_throttle_window_lets_in_exactly_its_limit_under_concurrent_requests(db):
+    """The check and the count are one atomic step: of 40 requests at the same moment,
+    exactly the limit gets in (reading the history and writing it back let several
+    requests take the last place). A place frees when the oldest request leaves the
+    window, and the refused ones are not counted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache.delete("window:window-test")
+    now = time.time()
+
+    def attempt(_):
+        return cache.sliding_window("window-test", now=now, length=60, limit=7)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(attempt, range(40)))
+    assert sum(allowed for allowed, _wait in answers) == 7
+    waits = [wait for allowed, wait in answers if not allowed]
+    assert all(59 < wait <= 60 for wait in waits), waits
+    assert cache.sliding_window("window-test", now=now + 59, length=60, limit=7)[0] is False
+    assert cache.sliding_window("window-test", now=now + 60.5, length=60, limit=7) == (True, 0)
+    cache.delete("window:window-test")
 
 
 # --- cursor pagination ----------------------------------------------------------------------
