@@ -22,7 +22,7 @@ from accounts.choices import (
 from accounts.health.models import HealthStatus
 from accounts.models import Account, Contact, Visit
 from accounts.tiering.models import Tier
-from kam.filtersets import StableOrderingFilter
+from kam.filtersets import FilterSet, StableOrderingFilter
 from kam.models import Team, TeamMembership, User
 
 
@@ -52,7 +52,7 @@ class ArchivedFilterMixin:
         return queryset.filter(archived_at__isnull=True)
 
 
-class AccountFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
+class AccountFilterSet(ArchivedFilterMixin, FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     owner = django_filters.ModelMultipleChoiceFilter(queryset=_visible_users, label=_("Owner"))
     team = django_filters.ModelMultipleChoiceFilter(
@@ -144,7 +144,7 @@ class AccountFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
         return queryset  # applied in filter_queryset
 
 
-class ContactFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
+class ContactFilterSet(ArchivedFilterMixin, FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     account = django_filters.ModelMultipleChoiceFilter(
         queryset=_visible_accounts, label=_("Account")
@@ -178,7 +178,7 @@ class ContactFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
         return queryset
 
 
-class VisitFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
+class VisitFilterSet(ArchivedFilterMixin, FilterSet):
     WHO_CHOICES = (
         ("mine", _("My visits")),
         ("team", _("My team's visits")),

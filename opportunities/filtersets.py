@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.filtersets import ArchivedFilterMixin
 from accounts.models import Account
-from kam.filtersets import StableOrderingFilter
+from kam.filtersets import FilterSet, StableOrderingFilter
 from kam.models import Team, TeamMembership, User
 from opportunities.choices import ContractStatus, OpportunityType, StageKind
 from opportunities.models import Contract, Opportunity, ProductLine, Stage
@@ -94,7 +94,7 @@ def filter_by_team(queryset, teams, owner_field="owner"):
                                                                        leaders}))  # fmt: skip
 
 
-class OpportunityFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
+class OpportunityFilterSet(ArchivedFilterMixin, FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     account = django_filters.ModelMultipleChoiceFilter(
         queryset=_visible_accounts, label=_("Account")
@@ -144,7 +144,7 @@ class OpportunityFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
         return queryset
 
 
-class ContractFilterSet(ArchivedFilterMixin, django_filters.FilterSet):
+class ContractFilterSet(ArchivedFilterMixin, FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     account = django_filters.ModelMultipleChoiceFilter(
         queryset=_visible_accounts, label=_("Account")

@@ -5,7 +5,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from kam.filtersets import LiveAccountsOnly, StableOrderingFilter
+from kam.filtersets import FilterSet, LiveAccountsOnly, StableOrderingFilter
 from kam.models import Team, User
 from plans.choices import ActionStatus, Department, PlanStatus
 from plans.models import AccountPlan, ActionItem, Actual, TeamQuota
@@ -27,7 +27,7 @@ def _visible_teams(request):
     return Team.objects.visible_to(_user(request))
 
 
-class PlanFilterSet(LiveAccountsOnly, django_filters.FilterSet):
+class PlanFilterSet(LiveAccountsOnly, FilterSet):
     q = django_filters.CharFilter(
         field_name="account__name", lookup_expr="icontains", label=_("Search")
     )
@@ -54,7 +54,7 @@ class PlanFilterSet(LiveAccountsOnly, django_filters.FilterSet):
         fields = []
 
 
-class ActionItemFilterSet(LiveAccountsOnly, django_filters.FilterSet):
+class ActionItemFilterSet(LiveAccountsOnly, FilterSet):
     live_account_path = "plan__account"
     who = django_filters.ChoiceFilter(
         choices=[("mine", _("Mine")), ("all", _("Everyone's"))],
@@ -90,7 +90,7 @@ class ActionItemFilterSet(LiveAccountsOnly, django_filters.FilterSet):
         return queryset.not_done() if value else queryset.filter(status=ActionStatus.DONE)
 
 
-class ActualFilterSet(django_filters.FilterSet):
+class ActualFilterSet(FilterSet):
     account = django_filters.ModelMultipleChoiceFilter(
         queryset=_visible_accounts, label=_("Account")
     )
@@ -115,7 +115,7 @@ class ActualFilterSet(django_filters.FilterSet):
         )
 
 
-class QuotaFilterSet(django_filters.FilterSet):
+class QuotaFilterSet(FilterSet):
     year = django_filters.NumberFilter(label=_("Year"))
     team = django_filters.ModelMultipleChoiceFilter(queryset=_visible_teams, label=_("Team"))
 

@@ -9,14 +9,14 @@ from accounts.health.models import HealthSnapshot, HealthStatus
 from accounts.models import Account
 from kam.api.rows import ModelSerializer
 from kam.api.viewsets import ScopedReadOnlyViewSet
-from kam.filtersets import StableOrderingFilter
+from kam.filtersets import FilterSet, StableOrderingFilter
 
 
 def _visible_accounts(request):
     return Account.objects.visible_to(getattr(request, "user", None))
 
 
-class HealthSnapshotFilterSet(django_filters.FilterSet):
+class HealthSnapshotFilterSet(FilterSet):
     account = django_filters.ModelMultipleChoiceFilter(
         queryset=_visible_accounts, label=_("Account")
     )

@@ -20,7 +20,7 @@ from accounts.service.models import (
     Severity,
     Survey,
 )
-from kam.filtersets import LiveAccountsOnly
+from kam.filtersets import FilterSet, LiveAccountsOnly
 
 
 def _visible_accounts(request):
@@ -33,7 +33,7 @@ def _visible_users(request):
     return User.objects.visible_to(getattr(request, "user", None))
 
 
-class ComplaintFilterSet(LiveAccountsOnly, django_filters.FilterSet):
+class ComplaintFilterSet(LiveAccountsOnly, FilterSet):
     SLA_CHOICES = (
         ("awaiting", _("Awaiting a response")),
         ("due_soon", _("Due soon")),
@@ -74,7 +74,7 @@ class ComplaintFilterSet(LiveAccountsOnly, django_filters.FilterSet):
         return queryset.not_closed()
 
 
-class SurveyFilterSet(LiveAccountsOnly, django_filters.FilterSet):
+class SurveyFilterSet(LiveAccountsOnly, FilterSet):
     account = django_filters.ModelMultipleChoiceFilter(
         queryset=_visible_accounts, label=_("Account")
     )
@@ -85,7 +85,7 @@ class SurveyFilterSet(LiveAccountsOnly, django_filters.FilterSet):
         fields = []
 
 
-class RiskEventFilterSet(LiveAccountsOnly, django_filters.FilterSet):
+class RiskEventFilterSet(LiveAccountsOnly, FilterSet):
     account = django_filters.ModelMultipleChoiceFilter(
         queryset=_visible_accounts, label=_("Account")
     )

@@ -20,13 +20,14 @@ from kam.api.fields import ScopedPrimaryKeyRelatedField
 from kam.api.permissions import AdminWritePermission
 from kam.api.rows import ModelSerializer
 from kam.api.viewsets import ScopedReadOnlyViewSet, ScopedViewSet
+from kam.filtersets import FilterSet
 
 
 def _visible_accounts(request):
     return Account.objects.visible_to(getattr(request, "user", None))
 
 
-class TierScoreFilterSet(django_filters.FilterSet):
+class TierScoreFilterSet(FilterSet):
     account = django_filters.ModelMultipleChoiceFilter(
         queryset=_visible_accounts, label=_("Account")
     )
@@ -38,7 +39,7 @@ class TierScoreFilterSet(django_filters.FilterSet):
         fields = ["account", "run", "tier"]
 
 
-class TierOverrideFilterSet(django_filters.FilterSet):
+class TierOverrideFilterSet(FilterSet):
     account = django_filters.ModelMultipleChoiceFilter(
         queryset=_visible_accounts, label=_("Account")
     )

@@ -98,6 +98,10 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgres://localhost:543
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No server-side cursors: ``.iterator()`` (the choices of a filter's select) would open one
+# with DECLARE, FETCH and CLOSE, three round trips for a few rows; batch work is set-based
+# SQL and never streams rows. It also keeps the app working behind a transaction pooler.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
