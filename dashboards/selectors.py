@@ -10,6 +10,7 @@ number of queries whatever the number of KAMs, accounts or rows.
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.db.models import (
@@ -392,13 +393,19 @@ def team_accounts(*, user, owners, today: date) -> TeamAccounts:
         mine["past_cadence"] += row["cadence_due_on"] < today
         health[row["health_status"]] = health.get(row["health_status"], 0) + 1
         tiers[row["tier"]] = tiers.get(row["tier"], 0) + 1
-        revenues.append((Account(pk=row["pk"], name=row["name"]), row["revenue"]))
-    return TeamAccounts(
-        by_owner=by_owner,
-        health=health,
-        tiers=tiers,
-        concentration=concentration_from(revenues, limit=CONCENTRATION_ROWS),
-    )
+        revenues.append((_Ranked(row["pk"], row["name"]), row["revenue"]))
+    concentration = concentration_from(revenues, limit=CONCENTRATION_ROWS)
+    for ranked in concentration.rows:  # an account object only for the rows shown
+        ranked["account"] = Account(pk=ranked["account"].pk, name=ranked["account"].name)
+    return TeamAccounts(by_owner=by_owner, health=health, tiers=tiers, concentration=concentration)
+
+
+class _Ranked(NamedTuple):
+    """An account as the revenue ranking needs it: building a model instance for each of
+    a team's thousand accounts took a third of the dashboard's time."""
+
+    pk: int
+    name: str
 
 
 @dataclass

@@ -112,6 +112,10 @@ def test_the_account_and_visit_reads_match_the_selectors_they_combine(team, view
     assert [(row["account"].pk, *(row[key] for key in strip)) for row in got.rows] == [
         (row["account"].pk, *(row[key] for key in strip)) for row in expected.rows
     ]
+    shown = [(row["account"].name, row["account"].get_absolute_url()) for row in got.rows]
+    assert shown == [
+        (row["account"].name, row["account"].get_absolute_url()) for row in expected.rows
+    ]
     first = today - timedelta(weeks=selectors.VISIT_WEEKS - 1)
     visits = selectors.team_visits(
         user=user,
