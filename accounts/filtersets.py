@@ -22,7 +22,7 @@ from accounts.choices import (
 from accounts.health.models import HealthStatus
 from accounts.models import Account, Contact, Visit
 from accounts.tiering.models import Tier
-from kam.filtersets import FilterSet, StableOrderingFilter
+from kam.filtersets import FilterSet, StableOrderingFilter, team_people
 from kam.models import Team, TeamMembership, User
 
 
@@ -115,9 +115,7 @@ class AccountFilterSet(ArchivedFilterMixin, FilterSet):
         teams = value
         if not teams:
             return queryset
-        members = TeamMembership.objects.filter(team__in=teams).values("user_id")
-        leaders = [team.supervisor_id for team in teams]
-        return queryset.filter(Q(owner__in=members) | Q(owner__in=leaders))
+        return queryset.filter(owner__in=team_people(teams))
 
     def filter_tag(self, queryset, name, value):
         return queryset.filter(tags__contains=[value.strip()])

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
 from kam.choices import Role
-from kam.models import Team, User
+from kam.models import Team, TeamMembership, User
 
 
 def _crosses_many(model, lookup: str) -> bool:
@@ -44,6 +44,16 @@ class FilterSet(django_filters.FilterSet):
             ):
                 filter_.distinct = False
         return filters
+
+
+def team_people(teams):
+    """The members and the supervisors of ``teams`` as one subquery (a UNION). Written as
+    ``owner IN (members) OR owner IN (supervisors)``, the OR kept PostgreSQL from using
+    the owner index: a team's opportunities were found by reading all of them."""
+    ids = [team.pk for team in teams]
+    members = TeamMembership.objects.filter(team__in=ids).order_by().values("user_id")
+    supervisors = Team.objects.filter(pk__in=ids).order_by().values("supervisor_id")
+    return members.union(supervisors, all=True)
 
 
 def _visible_users(request):

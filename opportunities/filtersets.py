@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.filtersets import ArchivedFilterMixin
 from accounts.models import Account
-from kam.filtersets import FilterSet, StableOrderingFilter
-from kam.models import Team, TeamMembership, User
+from kam.filtersets import FilterSet, StableOrderingFilter, team_people
+from kam.models import Team, User
 from opportunities.choices import ContractStatus, OpportunityType, StageKind
 from opportunities.models import Contract, Opportunity, ProductLine, Stage
 
@@ -88,10 +88,7 @@ class QuarterFilter(django_filters.CharFilter):
 def filter_by_team(queryset, teams, owner_field="owner"):
     if not teams:
         return queryset
-    members = TeamMembership.objects.filter(team__in=teams).values("user_id")
-    leaders = [team.supervisor_id for team in teams]
-    return queryset.filter(Q(**{f"{owner_field}__in": members}) | Q(**{f"{owner_field}__in":
-                                                                       leaders}))  # fmt: skip
+    return queryset.filter(**{f"{owner_field}__in": team_people(teams)})
 
 
 class OpportunityFilterSet(ArchivedFilterMixin, FilterSet):

@@ -57,3 +57,20 @@ def test_a_filter_selects_choices_are_read_without_a_server_side_cursor(client, 
     assert page.status_code == 200
     assert 'name="owner"' in page.content.decode()  # the owner select was rendered
     assert not [q["sql"] for q in queries if q["sql"].startswith("DECLARE")]
+
+
+def test_team_people_are_the_members_and_the_supervisor_of_each_team(world):
+    from kam.filtersets import team_people
+    from kam.models import Team, User
+
+    east = Team.objects.get(name="East")
+    expected = {*east.memberships.values_list("user_id", flat=True), east.supervisor_id}
+    assert len(expected) > 1
+    assert set(User.objects.filter(pk__in=team_people([east])).values_list("pk", flat=True)) == (
+        expected
+    )
+    everyone = set()
+    for team in Team.objects.all():
+        everyone |= {*team.memberships.values_list("user_id", flat=True), team.supervisor_id}
+    got = User.objects.filter(pk__in=team_people(list(Team.objects.all())))
+    assert set(got.values_list("pk", flat=True)) == everyone - {None}
