@@ -14,7 +14,7 @@ from accounts.choices import Attitude, BuyingRole, ContactLevel
 from accounts.filtersets import ContactFilterSet
 from accounts.forms.contacts import ContactForm
 from accounts.models import Account, Contact, Visit
-from accounts.views.lists import SelectOptions
+from accounts.views.lists import AccountOptions
 from kam.forms import add_service_errors
 from kam.queries import select_related_fields
 from kam.scoping import CHANGE, can
@@ -47,9 +47,8 @@ class ContactListView(ScopedListView):
         user = self.request.user
         context.update(
             # Lazy: only the full page renders the filter bar, the htmx partial does not.
-            account_options=SelectOptions(
-                Account.objects.visible_to(user).active().values_list("pk", "name"),
-                selected=self.request.GET.get("account"),
+            account_options=AccountOptions(
+                Account.objects.visible_to(user).active(), selected=self.request.GET.get("account")
             ),
             level_choices=ContactLevel.choices,
             buying_role_choices=BuyingRole.choices,

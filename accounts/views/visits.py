@@ -21,7 +21,7 @@ from accounts.filtersets import VisitFilterSet
 from accounts.forms.visits import VisitCommentForm, VisitForm, contact_options, revisit_shortcuts
 from accounts.models import Account, Contact, Visit, VisitComment
 from accounts.nested import USER_FIELDS, Nested, with_nested
-from accounts.views.lists import LookaheadPaginator, SelectOptions, requested_page
+from accounts.views.lists import AccountOptions, LookaheadPaginator, requested_page
 from kam.choices import Role
 from kam.forms import add_service_errors
 from kam.queries import select_related_fields
@@ -91,9 +91,8 @@ class VisitListView(ScopedListView):
             tabs=tabs,
             current_tab=self.filterset.data.get("who"),
             # Lazy: only the full page renders the filter bar, the htmx partial does not.
-            account_options=SelectOptions(
-                Account.objects.visible_to(user).active().values_list("pk", "name"),
-                selected=self.request.GET.get("account"),
+            account_options=AccountOptions(
+                Account.objects.visible_to(user).active(), selected=self.request.GET.get("account")
             ),
             kind_choices=VisitKind.choices,
             follow_up_choices=VisitFilterSet.base_filters["follow_up"].extra["choices"],

@@ -547,3 +547,42 @@ def test_an_admin_comments_too(client, world_records):
 def test_comment_url_is_post_only(client, world_records):
     client.force_login(world_records.user("sup_east"))
     assert client.get(comment(world_records.visits["visit-acme"])).status_code == 405
+
+
+@pytest.mark.parametrize("url_name", ["accounts:visit-list", "accounts:contact-list"])
+def test_the_account_filter_lists_a_bounded_number_of_accounts_the_chosen_one_always(
+    client, world, monkeypatch, url_name
+):
+    """An executive sees 20,000 accounts: the filter's select lists the first ones by
+    name, keeps the chosen one wherever it sorts, and says the search finds the rest."""
+    import re
+
+    from accounts.views import lists
+
+    monkeypatch.setattr(lists.AccountOptions, "limit", 2)
+    zeta = AccountFactory(name="zeta steel", owner=world.user("kam_a"))
+    client.force_login(world.user("exec"))
+    url = reverse(url_name)
+
+    def options(page):
+        select = page.split('name="account"', 1)[1].split("</select>", 1)[0]
+        return re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', select)
+
+    page = client.get(url).content.decode()
+    assert [name for _pk, _sel, name in options(page)] == ["All accounts", "acme", "globex"]
+    assert "The first 2 accounts are listed" in page
+    assert 'aria-describedby="' in page.split('name="account"', 1)[1].split(">", 1)[0]
+    chosen = client.get(f"{url}?account={zeta.pk}").content.decode()
+    listed = options(chosen)
+    assert [name for _pk, _sel, name in listed] == ["All accounts", "acme", "zeta steel"]
+    assert (str(zeta.pk), " selected", "zeta steel") in listed
+    # a value that is no account id is ignored, never a 500
+    assert client.get(f"{url}?account=x%27").status_code == 200
+
+
+def test_the_account_filter_lists_every_account_under_the_bound(client, world):
+    client.force_login(world.user("exec"))
+    page = client.get(reverse("accounts:visit-list")).content.decode()
+    assert "accounts are listed" not in page
+    select = page.split('name="account"', 1)[1].split("</select>", 1)[0]
+    assert select.count("<option") == 1 + len(world.accounts)
