@@ -79,12 +79,15 @@ def visible_account_ids(user, action=VIEW):
     # The same rule as account_rule, written as a UNION: each part is an index scan that
     # PostgreSQL estimates well, where "owner = me OR pk IN (…)" scanned every account
     # and misjudged the rows (issue 11: 20,000 accounts, 100,000 contacts).
-    parts = [Account.objects.filter(owner=user).values("pk")]
+    # No ORDER BY in the parts: the accounts' default order (by name) only made each part
+    # sort its rows before the UNION threw the order away.
+    parts = [Account.objects.filter(owner=user).order_by().values("pk")]
     if user.role == Role.SUPERVISOR:
-        parts.append(Account.objects.filter(owner__in=_led_member_ids(user)).values("pk"))
+        led = Account.objects.filter(owner__in=_led_member_ids(user))
+        parts.append(led.order_by().values("pk"))
     if action != DELETE:
         AccountTeamMember = apps.get_model("accounts", "AccountTeamMember")
-        parts.append(AccountTeamMember.objects.filter(user=user).values("account_id"))
+        parts.append(AccountTeamMember.objects.filter(user=user).order_by().values("account_id"))
     return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
 
