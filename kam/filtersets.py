@@ -2,8 +2,10 @@ import django_filters
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
+from django_filters.filters import QuerySetRequestMixin
 
 from kam.choices import Role
 from kam.models import Team, TeamMembership, User
@@ -25,11 +27,45 @@ def _crosses_many(model, lookup: str) -> bool:
     return False
 
 
+#: (FilterSet class, language) -> its form class
+_FORM_CLASSES: dict = {}
+
+
+def _per_request(filters):
+    """The names of the filters whose choices are read for the request's user."""
+    return [name for name, filter_ in filters.items() if isinstance(filter_, QuerySetRequestMixin)]
+
+
 class FilterSet(django_filters.FilterSet):
     """The project's FilterSet. django-filter makes every multiple-choice filter ask for
     DISTINCT rows; on the row's own columns, or through foreign keys, no row can come
     twice, and the DISTINCT made the account list's count and page compare all 34
     columns of every matching row. Such filters here ask for none."""
+
+    def get_form_class(self):
+        """The form class, built once per FilterSet class and language rather than on
+        each request (a form field per filter, copied twice). The choices that depend on
+        the user (``queryset`` given as a function of the request) are left empty in it
+        and set on each form, in ``form``: a form never offers another user's choices."""
+        key = (type(self), get_language())
+        form_class = _FORM_CLASSES.get(key)
+        if form_class is None:
+            form_class = super().get_form_class()
+            for name in _per_request(self.filters):
+                field = form_class.base_fields[name]
+                field.queryset = field.queryset.none()
+            _FORM_CLASSES[key] = form_class
+        return form_class
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            for name in _per_request(self.filters):
+                queryset = self.filters[name].get_queryset(self.request)
+                if queryset is not None:
+                    form.fields[name].queryset = queryset
+        return self._form
 
     @classmethod
     def get_filters(cls):

@@ -74,3 +74,40 @@ def test_team_people_are_the_members_and_the_supervisor_of_each_team(world):
         everyone |= {*team.memberships.values_list("user_id", flat=True), team.supervisor_id}
     got = User.objects.filter(pk__in=team_people(list(Team.objects.all())))
     assert set(got.values_list("pk", flat=True)) == everyone - {None}
+
+
+def test_a_form_class_built_once_still_offers_each_user_their_own_choices(client, world):
+    """The filter form's class is built once per FilterSet and language; the owners a
+    user may pick come from that user's request every time."""
+    import re
+
+    from django.test import RequestFactory
+
+    from accounts.filtersets import AccountFilterSet
+    from accounts.models import Account
+
+    def owners(username):
+        request = RequestFactory().get("/")
+        request.user = world.user(username)
+        filters = AccountFilterSet(request.GET, queryset=Account.objects.all(), request=request)
+        return {str(user) for user in filters.form.fields["owner"].queryset}
+
+    from kam.models import User
+
+    for username in ("sup_east", "kam_c", "sup_east"):
+        visible = User.objects.visible_to(world.user(username))
+        assert owners(username) == {str(user) for user in visible}, username
+    assert owners("sup_east") != owners("kam_c")
+    # a choice out of the user's sight is refused, whoever built the class first
+    request = RequestFactory().get("/", {"owner": world.user("kam_a").pk})
+    request.user = world.user("kam_c")
+    refused = AccountFilterSet(request.GET, queryset=Account.objects.all(), request=request)
+    assert not refused.is_valid()
+    assert "owner" in refused.errors
+    # the page, in both languages, labels the filters in the reader's language
+    client.force_login(world.user("sup_east"))
+    english = client.get(reverse("accounts:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.post(reverse("set-language"), {"language": "zh-hans", "next": "/"})
+    chinese = client.get(reverse("accounts:list")).content.decode()
+    label = re.compile(r'<label class="form-label[^"]*" for="id_owner">([^<]+)</label>')
+    assert label.search(english).group(1) != label.search(chinese).group(1)
