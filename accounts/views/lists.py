@@ -137,7 +137,8 @@ class AccountOptions(SelectOptions):
     limit = ACCOUNT_OPTIONS_LIMIT
 
     def __init__(self, accounts, *, selected=None):
-        selected = selected if selected and selected.isdigit() else None
+        if not (selected and selected.isascii() and selected.isdigit() and len(selected) < 19):
+            selected = None  # no account id (a bigint): nothing is chosen
         super().__init__(accounts, selected=selected)
 
     @cached_property
