@@ -367,6 +367,19 @@ def _cpu_seconds(pid) -> float:
     return total
 
 
+def cpu_reference_ms() -> float:
+    """The best of five timings of a fixed pure-Python loop: the machine's speed, for
+    comparing runs made on different machines or at busier times."""
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number * number % 7
+        timings.append(time.perf_counter() - started)
+    return round(min(timings) * 1000, 1)
+
+
 def headers_for(item, cookies, tokens):
     if item["url"].startswith("/api/"):
         return {"Authorization": f"Token {tokens[item['as']]}", "Accept": "application/json"}
@@ -534,6 +547,10 @@ def write_report(out: Path, results: dict) -> None:
         f"{results['requests']} requests per endpoint; run {results['started']}, "
         f"{results['total_seconds']} s in all.",
         "",
+        f"This machine's speed: a fixed pure-Python loop took {results['cpu_reference_ms']} ms "
+        "at the start and at the end (the best of five, each time): compare it before "
+        "comparing two runs, as the same code runs slower on a slower or busier machine.",
+        "",
         "## Budgets",
         "",
         "| Budget | Value | Limit | |",
@@ -609,6 +626,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-batch", action="store_true", help="skip the batch work")
     options = parser.parse_args(argv)
     began = time.perf_counter()
+    reference_at_start = cpu_reference_ms()
     # Stopped with SIGTERM: unwind, so gunicorn is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -687,6 +705,7 @@ def main(argv=None) -> int:
         "rows": ", ".join(f"{value:,} {key}" for key, value in counts.items()),
         "counts": counts,
         "cpus": os.cpu_count(),
+        "cpu_reference_ms": f"{reference_at_start} / {cpu_reference_ms()}",
         "workers": options.workers,
         "requests": options.requests,
         "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -114,3 +114,7 @@ def test_bench_produces_the_report(tmp_path):
     assert "## Budgets" in report
     assert "| account 360 |" in report
     assert "ms per request" in report
+    start, end = (float(part) for part in results["cpu_reference_ms"].split(" / "))
+    assert start > 0
+    assert end > 0
+    assert f"{results['cpu_reference_ms']} ms" in report
