@@ -17,6 +17,7 @@ from accounts.models import Account, AccountHandover, Contact, Visit, VisitComme
 from accounts.nested import USER_FIELDS, Nested, read_nested_by_pk
 from accounts.service.models import Complaint, RiskEvent, Survey
 from accounts.tiering.models import TierChange
+from kam.queries import on_days
 from opportunities.choices import StageKind
 from opportunities.models import OpportunityStageChange
 from plans.models import PlanTransition
@@ -355,7 +356,7 @@ def visits_per_week(*, user, loggers, since) -> list[dict]:
         row["week"].date() if hasattr(row["week"], "date") else row["week"]: row["n"]
         for row in Visit.objects.visible_to(user)
         .active()
-        .filter(logged_by__in=loggers, occurred_at__date__gte=since)
+        .filter(on_days("occurred_at", since), logged_by__in=loggers)
         .annotate(week=TruncWeek("occurred_at"))
         .values("week")
         .annotate(n=Count("pk"))

@@ -23,6 +23,7 @@ from accounts.service.models import Complaint, ComplaintCategory, ComplaintStatu
 from accounts.tiering.models import ScoringRun, TierScore
 from accounts.tiering.selectors import tier_movements
 from kam.models import Team, TeamMembership
+from kam.queries import on_days
 from opportunities.filtersets import filter_by_team, quarter_bounds
 from opportunities.models import Opportunity
 from opportunities.selectors import forecast_by_owner
@@ -196,7 +197,7 @@ class ActivityReport(Report):
         visits = (
             Visit.objects.visible_to(user)
             .active()
-            .filter(occurred_at__date__range=(filters.start, filters.end))
+            .filter(on_days("occurred_at", filters.start, filters.end))
         )
         owners = filters.owners()
         if owners is not None:
@@ -233,7 +234,7 @@ class ComplaintSlaReport(Report):
 
     def rows(self, *, user, filters):
         complaints = Complaint.objects.visible_to(user).filter(
-            received_at__date__range=(filters.start, filters.end)
+            on_days("received_at", filters.start, filters.end)
         )
         owners = filters.owners()
         if owners is not None:

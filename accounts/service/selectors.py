@@ -21,6 +21,7 @@ from accounts.service.models import (
     Survey,
 )
 from kam.models import Team
+from kam.queries import on_days
 
 SURVEY_TREND_LENGTH = 8
 
@@ -163,7 +164,7 @@ def service_report(*, actor, months: int = 12) -> ServiceReport:
     what the actor sees: three queries."""
     today = timezone.localdate()
     start = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    visible = Complaint.objects.visible_to(actor).filter(received_at__date__gte=start)
+    visible = Complaint.objects.visible_to(actor).filter(on_days("received_at", start))
     by_month = {}
     for row in (
         visible.annotate(month=TruncMonth("received_at"))
