@@ -30,10 +30,10 @@ class TokenAuthentication(KnoxTokenAuthentication):
 
     def authenticate_credentials(self, token):
         message = _("Invalid token.")
-        token = token.decode("utf-8")
         try:
+            token = token.decode("utf-8")
             digest = hash_token(token)
-        except (TypeError, binascii.Error, ValueError):
+        except (TypeError, binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
             raise exceptions.AuthenticationFailed(message) from None
         from integrations.models import ApiToken
 

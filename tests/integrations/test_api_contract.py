@@ -148,7 +148,8 @@ def test_an_expired_or_malformed_token_is_refused_with_401(api_client, world):
     meta, key = services.token_create(actor=kam, name="ERP")
     url = reverse("api:account-list")
     assert _token_client(api_client, key).get(url).status_code == 200
-    for bad in (key[:-1] + ("0" if key[-1] != "0" else "1"), "not-hex-at-all", key[:8]):
+    wrong = key[:-1] + ("0" if key[-1] != "0" else "1")
+    for bad in (wrong, "not-hex-at-all", key[:8], "\xe9\xe9"):  # the last: not UTF-8 bytes
         refused = _token_client(api_client, bad).get(url)
         assert refused.status_code == 401, bad
         assert refused["Content-Type"].startswith("application/problem+json")
