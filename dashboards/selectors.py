@@ -8,7 +8,7 @@ number of queries whatever the number of KAMs, accounts or rows.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -45,6 +45,7 @@ from accounts.tiering.selectors import (
 )
 from kam.choices import Role
 from kam.models import Team, TeamMembership, User
+from kam.queries import day_start
 from opportunities.filtersets import filter_by_team
 from opportunities.models import Opportunity
 from opportunities.selectors import (
@@ -75,10 +76,6 @@ def link(name: str, **query) -> str:
         for item in value if isinstance(value, list | tuple) else [value]:
             pairs.append((key, item))
     return f"{url}?{urlencode(pairs)}" if pairs else url
-
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 @dataclass
@@ -268,7 +265,7 @@ def team_dashboard(*, user, team: Team, period: Period) -> dict:
 
     accounts = team_accounts(user=user, owners=owners, today=today)
     activity = team_visits(user=user, loggers=owners, revisit_owners=member_ids,
-                           since=_day_start(since), first=first, today=today)  # fmt: skip
+                           since=day_start(since), first=first, today=today)  # fmt: skip
     cube = forecast_cube(
         user=user, queryset=filter_by_team(Opportunity.objects.all(), [team]), today=today
     )
@@ -420,7 +417,7 @@ def team_visits(*, user, loggers, revisit_owners, since, first: date, today: dat
     and ``visits_per_week`` (since ``first``, a date) in one statement: the visits of the
     loggers counted per logger and week, and the open follow-ups past their date counted
     per revisit owner (UNION ALL). Each part reads its own index range."""
-    start = _day_start(first)
+    start = day_start(first)
     visible = Visit.objects.visible_to(user)
     logged = (
         visible.active()

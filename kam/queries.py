@@ -34,11 +34,12 @@ def on_days(field: str, first: date | None = None, last: date | None = None) -> 
     every visit of every account in sight to keep a year's."""
     bounds = {}
     if first is not None:
-        bounds[f"{field}__gte"] = _day_start(first)
+        bounds[f"{field}__gte"] = day_start(first)
     if last is not None:
-        bounds[f"{field}__lt"] = _day_start(last + timedelta(days=1))
+        bounds[f"{field}__lt"] = day_start(last + timedelta(days=1))
     return Q(**bounds)
 
 
-def _day_start(day: date) -> datetime:
+def day_start(day: date) -> datetime:
+    """The first instant of the local day ``day``."""
     return timezone.make_aware(datetime.combine(day, time.min))

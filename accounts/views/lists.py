@@ -94,31 +94,6 @@ def requested_page(request, page_kwarg="page"):
         return 1
 
 
-class SelectOptions:
-    """The ``<option>``s of a long select (a supervisor sees a thousand accounts), built
-    in one pass when the template shows them rather than by a template loop: one
-    ``escape`` per name and a join, a tenth of the cost of ``format_html`` per option."""
-
-    def __init__(self, choices, *, selected=None):
-        self.choices = choices
-        self.selected = selected
-
-    def rows(self):
-        return self.choices
-
-    def __html__(self):
-        selected = self.selected
-        return mark_safe(  # noqa: S308 - every name is escaped, ids are integers
-            "\n".join(
-                f'<option value="{int(pk)}"{" selected" if str(pk) == selected else ""}>'
-                f"{escape(str(name))}</option>"
-                for pk, name in self.rows()
-            )
-        )
-
-    __str__ = __html__
-
-
 #: an account filter's select lists at most this many accounts; the search finds any
 ACCOUNT_OPTIONS_LIMIT = 300
 
@@ -127,23 +102,26 @@ def _by_name(row):
     return row[1], row[0]
 
 
-class AccountOptions(SelectOptions):
-    """The options of a list's account filter: the visible active accounts by name, at
-    most ``ACCOUNT_OPTIONS_LIMIT`` of them, the selected one always among them. One
+class AccountOptions:
+    """The ``<option>``s of a list's account filter: the visible active accounts by name,
+    at most ``ACCOUNT_OPTIONS_LIMIT`` of them, the selected one always among them. One
     query, run only when the filter bar is shown. An executive sees 20,000 accounts:
     listing them all made the visit list's page 1.1 MB; ``truncated`` says some were
-    left out, so the page can point to the search, which matches account names."""
+    left out, so the page can point to the search, which matches account names. Built in
+    one pass, not by a template loop: one ``escape`` per name and a join, a tenth of the
+    cost of ``format_html`` per option."""
 
     limit = ACCOUNT_OPTIONS_LIMIT
 
     def __init__(self, accounts, *, selected=None):
         if not (selected and selected.isascii() and selected.isdigit() and len(selected) < 19):
             selected = None  # no account id (a bigint): nothing is chosen
-        super().__init__(accounts, selected=selected)
+        self.accounts = accounts
+        self.selected = selected
 
     @cached_property
     def _rows(self):
-        accounts = self.choices
+        accounts = self.accounts
         if self.selected is not None:  # read first, so it is never cut off
             accounts = accounts.annotate(
                 chosen=Case(When(pk=int(self.selected), then=Value(0)), default=Value(1))
@@ -158,8 +136,17 @@ class AccountOptions(SelectOptions):
             bisect.insort(rows, chosen, key=_by_name)  # back in its place by name
         return rows, truncated
 
-    def rows(self):
-        return self._rows[0]
+    def __html__(self):
+        selected = self.selected
+        return mark_safe(  # noqa: S308 - every name is escaped, ids are integers
+            "\n".join(
+                f'<option value="{int(pk)}"{" selected" if str(pk) == selected else ""}>'
+                f"{escape(str(name))}</option>"
+                for pk, name in self._rows[0]
+            )
+        )
+
+    __str__ = __html__
 
     @property
     def truncated(self) -> bool:

@@ -9,7 +9,7 @@ from accounts.health.selectors import health_distribution
 from accounts.models import Account
 from accounts.tiering.selectors import revenue_concentration, tier_distribution
 from dashboards import selectors
-from dashboards.selectors import _day_start
+from kam.queries import day_start
 from opportunities.filtersets import filter_by_team
 from opportunities.models import Opportunity
 from opportunities.selectors import (
@@ -121,7 +121,7 @@ def test_the_account_and_visit_reads_match_the_selectors_they_combine(team, view
         user=user,
         loggers=owners,
         revisit_owners=owners,
-        since=_day_start(today - timedelta(days=selectors.ACTIVITY_DAYS)),
+        since=day_start(today - timedelta(days=selectors.ACTIVITY_DAYS)),
         first=first,
         today=today,
     )
@@ -131,6 +131,6 @@ def test_the_account_and_visit_reads_match_the_selectors_they_combine(team, view
     assert visits.recent == visits_by_logger(
         user=user,
         loggers=owners,
-        since=_day_start(today - timedelta(days=selectors.ACTIVITY_DAYS)),
+        since=day_start(today - timedelta(days=selectors.ACTIVITY_DAYS)),
     )
     assert visits.overdue == overdue_revisits_by_owner(user=user, owners=owners, day=today)
