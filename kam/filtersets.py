@@ -1,7 +1,9 @@
 import django_filters
+from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
+from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
@@ -36,11 +38,50 @@ def _per_request(filters):
     return [name for name, filter_ in filters.items() if isinstance(filter_, QuerySetRequestMixin)]
 
 
+def _is_multiple(filter_) -> bool:
+    return issubclass(
+        filter_.field_class, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
+    )
+
+
+def without_blank_choices(data, filters, prefix=None):
+    """``data`` without the empty values of multiple-choice filters. A filter bar's select
+    sends ``account=`` for its "All accounts" option, and a browser sends every field of
+    the form, the empty ones too; Django's multiple-choice fields reject "" (not a valid
+    value / not one of the choices), which made the whole list empty. An empty choice
+    means "any", as an absent parameter does. ``data`` itself is never changed."""
+    if data is None or not hasattr(data, "getlist"):
+        return data
+    cleaned = None
+    for name, filter_ in filters.items():
+        if not _is_multiple(filter_):
+            continue
+        key = f"{prefix}-{name}" if prefix else name
+        values = data.getlist(key)
+        kept = [value for value in values if str(value).strip()]
+        if len(kept) != len(values):
+            if cleaned is None:
+                cleaned = data.copy() if isinstance(data, QueryDict) else QueryDict(mutable=True)
+                if not isinstance(data, QueryDict):
+                    for other in data:
+                        cleaned.setlist(other, data.getlist(other))
+            cleaned.setlist(key, kept)
+    return data if cleaned is None else cleaned
+
+
 class FilterSet(django_filters.FilterSet):
-    """The project's FilterSet. django-filter makes every multiple-choice filter ask for
-    DISTINCT rows; on the row's own columns, or through foreign keys, no row can come
-    twice, and the DISTINCT made the account list's count and page compare all 34
-    columns of every matching row. Such filters here ask for none."""
+    """The project's FilterSet.
+
+    - A multiple-choice filter's empty value ("" from a select's "any" option) is no
+      filter (``without_blank_choices``): the lists take the form their page renders.
+    - django-filter makes every multiple-choice filter ask for DISTINCT rows; on the
+      row's own columns, or through foreign keys, no row can come twice, and the
+      DISTINCT made the account list's count and page compare all 34 columns of every
+      matching row. Such filters here ask for none."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        data = without_blank_choices(data, self.base_filters, prefix)
+        super().__init__(data, queryset, request=request, prefix=prefix)
 
     def get_form_class(self):
         """The form class, built once per FilterSet class and language rather than on
