@@ -1,16 +1,18 @@
 """Safe retries: a POST with an ``Idempotency-Key`` header is answered once; the same
 key with the same body replays the first answer, with another body it is refused.
 
-The key is reserved (one INSERT … ON CONFLICT DO NOTHING) before the view runs, so
-two concurrent requests with one key cannot both create: the second gets 409 until
-the first has finished. A server error frees the key for a retry.
+The key is reserved (one INSERT … ON CONFLICT DO NOTHING) in the same transaction as
+the write it guards and the answer it stores: all three commit together or none does.
+Two concurrent requests with one key cannot both create: the second waits for the
+first and replays its answer. A server error, or a process killed mid-request, frees
+the key for a retry.
 """
 
 import hashlib
 import json
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
@@ -57,27 +59,47 @@ def _fingerprint(request) -> str:
 
 
 def begin(request):
-    """Reserve the key or raise: ``ReplayError`` (the first answer), 409, 422."""
+    """Reserve the key in the request's transaction or raise: ``ReplayError`` (the
+    first answer) or 422 (the key with another request).
+
+    Called inside the transaction that also holds the write (``ScopedViewSet.dispatch``
+    opens it): the reservation commits with the write and the stored answer, or not at
+    all. A concurrent request with the same key waits on the unique index until the
+    first commits (then it replays its answer) or rolls back (then it does the work).
+    A worker killed mid-request leaves nothing: PostgreSQL rolls its transaction back
+    when the connection drops, so a retry performs the write once."""
     key = request.headers.get(HEADER, "").strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise KeyInvalidError
     fingerprint = _fingerprint(request)
     user = request.user
-    IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=timezone.now() - KEEP).delete()
-    try:
-        with transaction.atomic():
-            return IdempotencyKey.objects.create(
-                user=user, key=key, method=request.method, path=request.path, body_hash=fingerprint
-            )
-    except IntegrityError:
-        pass
+    table = IdempotencyKey._meta.db_table
+    with connection.cursor() as cursor:
+        # expired, or left by a server before reservations committed with the write
+        cursor.execute(
+            f"DELETE FROM {table} WHERE user_id = %s AND key = %s "  # noqa: S608
+            "AND (created_at < %s OR completed_at IS NULL)",
+            [user.pk, key, timezone.now() - KEEP],
+        )
+        # ON CONFLICT: a replay is no error (PostgreSQL logs none either)
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (user_id, key, method, path, body_hash, response_headers,
+                                 created_at)
+            VALUES (%s, %s, %s, %s, %s, '{{}}'::jsonb, now())
+            ON CONFLICT (user_id, key) DO NOTHING
+            RETURNING id
+            """,  # noqa: S608
+            [user.pk, key, request.method, request.path[:500], fingerprint],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return IdempotencyKey(pk=row[0], user=user, key=key, body_hash=fingerprint)
     record = IdempotencyKey.objects.filter(user=user, key=key).first()
-    if record is None:  # expired and removed meanwhile: treat as new next time
+    if record is None or record.completed_at is None:  # cannot be seen committed: be safe
         raise KeyInUseError
     if record.body_hash != fingerprint:
         raise KeyReusedError
-    if record.completed_at is None:
-        raise KeyInUseError
     response = Response(record.response_body, status=record.status_code)
     for name, value in record.response_headers.items():
         response[name] = value
@@ -86,8 +108,9 @@ def begin(request):
 
 
 def finish(record: IdempotencyKey, response) -> None:
+    """Store the answer in the request's transaction; a server error rolls it back
+    with the reservation (``ScopedViewSet.dispatch``), freeing the key."""
     if response.status_code >= 500:
-        record.delete()
         return
     body = json.loads(json.dumps(response.data, cls=JSONEncoder))
     headers = {name: response[name] for name in ("Location", "ETag") if name in response}

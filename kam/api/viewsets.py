@@ -76,11 +76,17 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     def dispatch(self, request, *args, **kwargs):
         """A conditional update runs in one transaction with the row locked, so the
-        version checked is the version changed."""
-        if request.method in ("PUT", "PATCH") and request.headers.get("If-Match"):
+        version checked is the version changed. A POST with an Idempotency-Key runs in
+        one transaction with its key's reservation and stored answer (a process killed
+        mid-request leaves neither the write nor the key behind)."""
+        conditional = request.method in ("PUT", "PATCH") and request.headers.get("If-Match")
+        idempotent = request.method == "POST" and "Idempotency-Key" in request.headers
+        if conditional or idempotent:
             with transaction.atomic():
                 response = super().dispatch(request, *args, **kwargs)
-                if response.status_code >= 400:
+                # a refused conditional update changes nothing; a refused idempotent POST
+                # keeps its answer for the retries, a server error keeps nothing
+                if response.status_code >= (400 if conditional else 500):
                     transaction.set_rollback(True)
                 return response
         return super().dispatch(request, *args, **kwargs)
@@ -105,7 +111,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
     def get_object(self):
         obj = super().get_object()
         header = self.request.headers.get("If-Match")
-        if self.request.method in ("PUT", "PATCH") and header:
+        # the method received, not the one OPTIONS asks about (it reads the form of a PUT)
+        if self.request._request.method in ("PUT", "PATCH") and header:
             model = type(obj)
             model._default_manager.select_for_update().filter(pk=obj.pk).values("pk").first()
             obj = super().get_object()  # the version committed before the lock was taken
