@@ -3,11 +3,9 @@
 A report is a title, its columns and one function that returns its rows for a user
 and the filters; the page, the .xlsx and the .csv all call that one function, so they
 carry the same rows and the same visibility. The rows come from the selectors of the
-apps that own the data.
+apps that own the data; the files are written by ``kam.exports``.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,22 +20,13 @@ from accounts.selectors import visit_activity
 from accounts.service.models import Complaint, ComplaintCategory, ComplaintStatus, Severity
 from accounts.tiering.models import ScoringRun, TierScore
 from accounts.tiering.selectors import tier_movements
+from kam.exports import DATE, DATETIME, MONEY, NUMBER, PERCENT, Column
 from kam.models import Team, TeamMembership
 from kam.queries import on_days
 from opportunities.filtersets import filter_by_team, quarter_bounds
 from opportunities.models import Opportunity
 from opportunities.selectors import forecast_by_owner
 from plans.selectors import attainment_by_account
-
-MONEY, NUMBER, PERCENT, TEXT = "money", "number", "percent", "text"
-DATE, DATETIME = "date", "datetime"
-
-
-@dataclass
-class Column:
-    key: str
-    label: str
-    kind: str = TEXT
 
 
 @dataclass
@@ -310,50 +299,3 @@ REPORTS = {
         TierMovementReport(),
     )
 }
-
-
-# --- exports -----------------------------------------------------------------------------
-
-
-def _plain(value, kind):
-    """A cell as the exports write it: numbers stay numbers, the rest becomes text."""
-    if value is None:
-        return ""
-    if kind in (MONEY, NUMBER, PERCENT):
-        return value
-    if kind == DATETIME:
-        return value.strftime("%Y-%m-%d %H:%M")
-    if kind == DATE:
-        return value.isoformat()
-    return str(value)
-
-
-def export_csv(report: Report, rows: list[dict]) -> bytes:
-    """UTF-8 with a byte order mark, so Excel opens Chinese text correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([str(column.label) for column in report.columns])
-    for row in rows:
-        writer.writerow([_plain(row.get(column.key), column.kind) for column in report.columns])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def export_xlsx(report: Report, rows: list[dict]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = str(report.title)[:31]
-    sheet.append([str(column.label) for column in report.columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_plain(row.get(column.key), column.kind) for column in report.columns])
-    for index, column in enumerate(report.columns, start=1):
-        if column.kind == MONEY:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = "#,##0.00"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

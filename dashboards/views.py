@@ -3,11 +3,10 @@ dashboards.reports."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.utils import timezone
 from django.views.generic import TemplateView
 
 from dashboards import reports, selectors
+from kam import exports
 from kam.choices import Role
 from plans.choices import QUARTERS
 
@@ -74,20 +73,19 @@ class ReportView(LoginRequiredMixin, TemplateView):
         filters = reports.filters_from(request.GET, request.user)
         rows = report.rows(user=request.user, filters=filters)
         export = request.GET.get("export")
-        if export in ("csv", "xlsx"):
-            stamp = timezone.localdate().isoformat()
-            name = f"{report.key}-{stamp}.{export}"
-            if export == "csv":
-                response = HttpResponse(
-                    reports.export_csv(report, rows), content_type="text/csv; charset=utf-8"
-                )
-            else:
-                response = HttpResponse(
-                    reports.export_xlsx(report, rows),
-                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                )
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
-            return response
+        if export in exports.FORMATS:
+            query = request.GET.copy()
+            query.pop("export", None)
+            return exports.export_response(
+                request,
+                what=f"report:{report.key}",
+                file_format=export,
+                columns=report.columns,
+                rows=rows,
+                file_name=report.key,
+                title=str(report.title),
+                filters=query,
+            )
         query = request.GET.copy()
         query.pop("export", None)
         context = self.get_context_data(

@@ -3,8 +3,6 @@ actuals import (plans.imports.read_table), its columns are mapped to fields, eve
 is checked by the bulk upsert's validation, and the commit is the bulk upsert (all or
 nothing; a re-import matches by external id or credit code and updates)."""
 
-import csv
-import io
 from datetime import date, datetime
 
 from django.utils import translation
@@ -20,6 +18,7 @@ from accounts.choices import (
     Region,
 )
 from integrations import bulk
+from kam.exports import Column
 from plans.imports import FileRejectedError, _cell, read_table
 
 MAX_ROWS = 5000
@@ -160,34 +159,15 @@ def commit(kind, *, actor, table, mapping) -> dict:
     return upsert(actor=actor, rows=records, limit=MAX_ROWS)
 
 
-def template_file(kind, *, language: str, file_format: str) -> tuple[bytes, str, str]:
-    """A file with the header row in ``language`` and one example row."""
+def template_columns(kind, *, language: str) -> tuple[list, dict]:
+    """The columns of the import template with their labels in ``language``, and one
+    example row (``kam.exports`` writes the file)."""
     with translation.override(language):
-        header = [str(label) for _name, label, _choices in FIELDS[kind]]
+        columns = [Column(name, str(label)) for name, label, _choices in FIELDS[kind]]
     example = {
         "accounts": ["ERP-0001", "Acme", "Acme Co., Ltd.", "", "manufacturing", "east",
                      "active", "", "", "2020-01-01", "AA", "1000000", "", "", ""],
         "contacts": ["ERP-0001", "C-0001", "Li Lei", "CTO", "IT", "decision",
                      "decision_maker", "supporter", "4", "", "li@example.com", "", "no", ""],
     }[kind]  # fmt: skip
-    name = f"{kind}-template-{language}"
-    if file_format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerow(example)
-        return out.getvalue().encode("utf-8-sig"), f"{name}.csv", "text/csv"
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = kind
-    sheet.append(header)
-    sheet.append(example)
-    out = io.BytesIO()
-    book.save(out)
-    return (
-        out.getvalue(),
-        f"{name}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return columns, dict(zip(field_names(kind), example, strict=True))

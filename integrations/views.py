@@ -6,8 +6,9 @@ import json
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
@@ -22,6 +23,7 @@ from integrations.forms import (
     mapping_choices,
 )
 from integrations.models import ApiToken, ServiceUser, WebhookDelivery, WebhookSubscription
+from kam import exports
 from kam.choices import Role
 from kam.forms import add_service_errors
 from kam.models import User
@@ -319,9 +321,15 @@ class ImportTemplateView(LoginRequiredMixin, View):
         language = request.GET.get("lang") or get_language()
         language = "zh-hans" if language.lower().startswith("zh") else "en"
         file_format = "csv" if request.GET.get("format") == "csv" else "xlsx"
-        content, name, content_type = imports.template_file(
-            kind, language=language, file_format=file_format
-        )
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        columns, example = imports.template_columns(kind, language=language)
+        with translation.override(language):
+            return exports.export_response(
+                request,
+                what=f"import-template:{kind}",
+                file_format=file_format,
+                columns=columns,
+                rows=[example],
+                file_name=f"{kind}-template-{language}",
+                title=kind,
+                filters={"kind": kind, "lang": language},
+            )

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from kam.models import Team, TeamMembership, User
+from kam.models import ExportRecord, Team, TeamMembership, User
 
 
 @admin.register(User)
@@ -33,3 +33,23 @@ class TeamAdmin(admin.ModelAdmin):
     list_select_related = ["supervisor"]
     autocomplete_fields = ["supervisor"]
     inlines = [TeamMembershipInline]
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(admin.ModelAdmin):
+    """Who took which data out of the product, read-only."""
+
+    list_display = ["exported_at", "user", "what", "file_format", "row_count"]
+    list_filter = ["file_format", "what"]
+    search_fields = ["user__username", "what", "file_name"]
+    list_select_related = ["user"]
+    date_hierarchy = "exported_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

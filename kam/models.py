@@ -166,3 +166,61 @@ class Notification(models.Model):
         from kam.notifications import render_message
 
         return render_message(self)
+
+
+class ExportRecord(models.Model):
+    """One row per file handed out (CSV or Excel): who took which data, chosen by which
+    filters, and how many rows. Written by ``kam.exports``, the only export writer."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("exported by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    what = models.CharField(_("export"), max_length=100)
+    file_format = models.CharField(_("format"), max_length=10)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    exported_at = models.DateTimeField(_("exported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("export record")
+        verbose_name_plural = _("export records")
+        ordering = ["-exported_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-exported_at"], name="export_record_user")]
+
+    def __str__(self):
+        return f"{self.what} {self.file_format} ({self.exported_at:%Y-%m-%d %H:%M})"
+
+
+class StagedUpload(models.Model):
+    """An import file stored once, in private storage, for the user who uploaded it until
+    it expires. The preview, the column mapping and the import name it by ``token``
+    instead of sending its rows back and forth (``kam.uploads``)."""
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    original_name = models.CharField(_("file name"), max_length=255)
+    stored_name = models.CharField(_("stored as"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("staged upload")
+        verbose_name_plural = _("staged uploads")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.original_name

@@ -131,13 +131,14 @@ def test_the_template_downloads_in_both_languages(client, world):
     for language, first in (("en", "External id"), ("zh-hans", None)):
         response = client.get(url, {"kind": "accounts", "lang": language})
         assert response.status_code == 200
-        sheet = load_workbook(io.BytesIO(response.content)).active
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
         header = [cell.value for cell in sheet[1]]
         if first:
             assert header[0] == first
         else:
             assert header[0] != "External id"
-    assert client.get(url, {"kind": "contacts", "format": "csv"})["Content-Type"] == "text/csv"
+    csv_response = client.get(url, {"kind": "contacts", "format": "csv"})
+    assert csv_response["Content-Type"].startswith("text/csv")
 
 
 def test_executives_cannot_import(client, world):
