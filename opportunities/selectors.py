@@ -210,35 +210,118 @@ def pipeline_from_cube(rows: list[dict]) -> list[dict]:
 
 # --- board ------------------------------------------------------------------------------
 
+#: cards per column on the board, and per "load more" page
+BOARD_PAGE = 20
+#: a card's place in its column: (expected close date, id)
+BOARD_ORDER = ("expected_close_on", "pk")
+
 
 @dataclass
 class BoardColumn:
+    """One stage of the board: the count and totals of all its cards (the filters'),
+    and the first of them by expected close date."""
+
     stage: Stage
     cards: list = field(default_factory=list)
+    count: int = 0
     total: Decimal = ZERO
     weighted: Decimal = ZERO
 
     @property
-    def count(self):
-        return len(self.cards)
+    def has_more(self) -> bool:
+        return self.count > len(self.cards)
+
+    @property
+    def cursor(self) -> str:
+        return board_cursor(self.cards[-1]) if self.cards else ""
 
 
-def board_columns(*, queryset) -> tuple[list[BoardColumn], list[Stage]]:
-    """The board: one column per active stage with its cards, total and weighted total.
-    ``queryset`` is already visible-to and filtered. 2 queries."""
+def board_cursor(card) -> str:
+    """Where the next page of a column starts: after this card."""
+    return f"{card.expected_close_on.isoformat()}.{card.pk}"
+
+
+def board_cursor_parse(value: str) -> tuple[date, int] | None:
+    """ "2026-04-30.123" → (2026-04-30, 123); None when it is not a cursor."""
+    day, _sep, pk = (value or "").strip().partition(".")
+    if not pk.isascii() or not pk.isdigit() or len(pk) > 18:
+        return None
+    try:
+        return date.fromisoformat(day), int(pk)
+    except ValueError:
+        return None
+
+
+#: what a card shows, and no other column (an account row is 30-odd columns)
+BOARD_CARD_FIELDS = (
+    "name", "amount", "currency", "probability", "expected_close_on", "stage_id",
+    "account__name", "product_line__name",
+    "owner__full_name", "owner__first_name", "owner__last_name", "owner__username",
+)  # fmt: skip
+
+
+def _board_cards(queryset):
+    return (
+        queryset.select_related("account", "owner", "product_line")
+        .only(*BOARD_CARD_FIELDS)
+        .order_by(*BOARD_ORDER)
+    )
+
+
+def board_columns(
+    *, queryset, per_column: int = BOARD_PAGE
+) -> tuple[list[BoardColumn], list[Stage]]:
+    """The board: one column per active stage with the count, total and weighted total
+    of its cards (one aggregate), and its first ``per_column`` cards by expected close
+    date (one statement: a UNION ALL of one ordered, limited part per stage, each read
+    from the (stage, expected close date) index). ``queryset`` is already visible-to and
+    filtered. 3 queries, whatever the number of cards."""
     stages = list(Stage.objects.active().order_by("order", "pk"))
     columns = {stage.pk: BoardColumn(stage) for stage in stages}
-    cards = queryset.select_related("account", "owner", "product_line").order_by(
-        "expected_close_on", "pk"
+    if not stages:
+        return [], stages
+    sums = (
+        queryset.values("stage")
+        .annotate(
+            count=Count("pk"),
+            total=Coalesce(Sum("amount"), ZERO, output_field=MONEY),
+            weighted=Coalesce(Sum(_weighted()), ZERO, output_field=MONEY),
+        )
+        .order_by()
     )
-    for card in cards:
-        column = columns.get(card.stage_id)
+    for row in sums:
+        column = columns.get(row["stage"])
         if column is None:  # a deactivated stage keeps its deals off the board
             continue
-        column.cards.append(card)
-        column.total += card.amount
-        column.weighted += card.weighted_amount
+        column.count = row["count"]
+        column.total = row["total"].quantize(CENTS)
+        column.weighted = row["weighted"].quantize(CENTS)
+    parts = [
+        _board_cards(queryset.filter(stage=column.stage))[:per_column]
+        for column in columns.values()
+        if column.count
+    ]
+    if parts:
+        cards = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for card in cards:
+            columns[card.stage_id].cards.append(card)
+    for column in columns.values():
+        column.cards.sort(key=lambda card: (card.expected_close_on, card.pk))
     return list(columns.values()), stages
+
+
+def board_column_page(
+    *, queryset, stage: Stage, after: tuple[date, int] | None, limit: int = BOARD_PAGE
+) -> tuple[list, bool]:
+    """The next ``limit`` cards of a column after the cursor ``after`` (the column's
+    order, keyset: no card twice, none skipped, whatever moved before it), and whether
+    more follow. 1 query."""
+    cards = _board_cards(queryset.filter(stage=stage))
+    if after is not None:
+        day, pk = after
+        cards = cards.filter(Q(expected_close_on__gt=day) | Q(expected_close_on=day, pk__gt=pk))
+    cards = list(cards[: limit + 1])
+    return cards[:limit], len(cards) > limit
 
 
 # --- stage history, time in stage, conversion, velocity ----------------------------------

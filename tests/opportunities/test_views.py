@@ -44,7 +44,7 @@ def _count(client, url, django_assert_max_num_queries):
 @pytest.mark.parametrize(
     ("url_name", "expected"),
     [
-        ("opportunities:board", 8),
+        ("opportunities:board", 9),
         ("opportunities:list", 9),
         ("opportunities:contract-list", 5),
         ("api:opportunity-list", 5),
