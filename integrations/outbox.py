@@ -67,10 +67,13 @@ def emit(kind: str, events) -> int:
 
 
 def dispatch_soon() -> None:
-    """Queue a dispatch; beat's run every minute picks the deliveries up otherwise."""
-    from integrations.tasks import webhook_deliveries_send
+    """Queue a dispatch; beat's run every minute picks the deliveries up otherwise.
 
-    try:
-        webhook_deliveries_send.delay()
-    except Exception:  # the broker is down: the deliveries wait in the table
-        log.warning("webhook dispatch not queued; the scheduled run will send", exc_info=True)
+    Publishing is ``kam.queue.publish``: short timeouts, no retry, so a down or hung
+    broker costs a request at most one short timeout; the deliveries wait in the table
+    for the scheduled run."""
+    from integrations.tasks import webhook_deliveries_send
+    from kam.queue import publish
+
+    if not publish(webhook_deliveries_send):
+        log.warning("webhook dispatch not queued; the scheduled run will send")

@@ -4,12 +4,16 @@ The cache only ever holds what can be recomputed (API throttle counters, cached
 fragments). With Redis unreachable, reads miss, writes are dropped and a warning is
 logged, so pages, writes and the API keep working (like django-redis'
 ``IGNORE_EXCEPTIONS``). The connection and socket timeouts in ``OPTIONS`` keep each
-failed call short.
+failed call short, and after a failure the process leaves Redis alone for
+``CACHE_RETRY_AFTER`` seconds, so a hung Redis costs a request at most one timeout.
 """
 
 import logging
 import secrets
+import threading
+import time
 
+from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -35,78 +39,83 @@ return {0, tostring(tonumber(oldest[2]) + length - now)}
 """
 
 
+_state = threading.Lock()
+_down_until = 0.0
+
+
+def _skipping() -> bool:
+    return time.monotonic() < _down_until
+
+
 def _down(operation):
+    """Log the failure and skip Redis in this process for ``CACHE_RETRY_AFTER`` seconds:
+    a hung Redis (stopped, not refusing) then costs one socket timeout, not one per call
+    (the two API throttles alone make two calls per request)."""
+    global _down_until
+    with _state:
+        _down_until = time.monotonic() + getattr(settings, "CACHE_RETRY_AFTER", 10)
     logger.warning("cache unavailable: %s skipped", operation, exc_info=True)
 
 
 class FailSafeRedisCache(RedisCache):
-    def get(self, key, default=None, version=None):
+    def _safely(self, operation, default, call):
+        if _skipping():
+            return default
         try:
-            return super().get(key, default, version)
+            return call()
         except DOWN:
-            _down("get")
+            _down(operation)
             return default
 
+    def get(self, key, default=None, version=None):
+        return self._safely(
+            "get", default, lambda: super(FailSafeRedisCache, self).get(key, default, version)
+        )
+
     def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except DOWN:
-            _down("get_many")
-            return {}
+        return self._safely(
+            "get_many", {}, lambda: super(FailSafeRedisCache, self).get_many(keys, version)
+        )
 
     def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except DOWN:
-            _down("has_key")
-            return False
+        return self._safely(
+            "has_key", False, lambda: super(FailSafeRedisCache, self).has_key(key, version)
+        )
 
     def add(self, key, value, timeout=None, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except DOWN:
-            _down("add")
-            return False
+        return self._safely(
+            "add", False, lambda: super(FailSafeRedisCache, self).add(key, value, timeout, version)
+        )
 
     def set(self, key, value, timeout=None, version=None):
-        try:
-            super().set(key, value, timeout, version)
-        except DOWN:
-            _down("set")
+        self._safely(
+            "set", None, lambda: super(FailSafeRedisCache, self).set(key, value, timeout, version)
+        )
 
     def set_many(self, data, timeout=None, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except DOWN:
-            _down("set_many")
-            return list(data)
+        return self._safely(
+            "set_many",
+            list(data),
+            lambda: super(FailSafeRedisCache, self).set_many(data, timeout, version),
+        )
 
     def touch(self, key, timeout=None, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except DOWN:
-            _down("touch")
-            return False
+        return self._safely(
+            "touch", False, lambda: super(FailSafeRedisCache, self).touch(key, timeout, version)
+        )
 
     def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except DOWN:
-            _down("delete")
-            return False
+        return self._safely(
+            "delete", False, lambda: super(FailSafeRedisCache, self).delete(key, version)
+        )
 
     def delete_many(self, keys, version=None):
-        try:
-            super().delete_many(keys, version)
-        except DOWN:
-            _down("delete_many")
+        self._safely(
+            "delete_many", None, lambda: super(FailSafeRedisCache, self).delete_many(keys, version)
+        )
 
     def clear(self):
-        try:
-            return super().clear()
-        except DOWN:
-            _down("clear")
-            return False
+        return self._safely("clear", False, lambda: super(FailSafeRedisCache, self).clear())
 
     def sliding_window(self, key, *, now: float, length: int, limit: int):
         """Let a request in if fewer than ``limit`` were let in under ``key`` in the last
@@ -114,12 +123,12 @@ class FailSafeRedisCache(RedisCache):
         until a place frees). With Redis down, every request is let in."""
         # A key of its own: a throttle's key may still hold the list DRF's throttles kept.
         key = self.make_and_validate_key(f"window:{key}")
-        try:
+
+        def check():
             client = self._cache.get_client(key, write=True)
             script = client.register_script(SLIDING_WINDOW)  # hashed here, sent once
             member = f"{now:.6f}:{secrets.token_hex(4)}"
             allowed, wait = script(keys=[key], args=[now, length, limit, member])
-        except DOWN:
-            _down("sliding_window")
-            return True, 0.0
-        return bool(allowed), max(0.0, float(wait))
+            return bool(allowed), max(0.0, float(wait))
+
+        return self._safely("sliding_window", (True, 0.0), check)

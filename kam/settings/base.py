@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "plans.apps.PlansConfig",
     "opportunities.apps.OpportunitiesConfig",
     "dashboards.apps.DashboardsConfig",
+    "search.apps.SearchConfig",
     "integrations.apps.IntegrationsConfig",
     "messaging.apps.MessagingConfig",
     "reminders.apps.RemindersConfig",
@@ -112,7 +113,9 @@ CACHES = {
         "BACKEND": "kam.cache.FailSafeRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="kam"),
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        # A hung Redis (stopped, not refusing) costs one short timeout; then the cache
+        # skips Redis for CACHE_RETRY_AFTER seconds (kam/cache.py).
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     }
 }
 
@@ -228,6 +231,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A web request publishes on a connection of its own with these connect and read
+# timeouts and no retry; after a failure its process skips publishing for
+# BROKER_RETRY_AFTER seconds (kam/queue.py). Requests never wait on a hung broker.
+BROKER_PUBLISH_TIMEOUT = env.float("BROKER_PUBLISH_TIMEOUT", default=0.5)
+BROKER_RETRY_AFTER = env.float("BROKER_RETRY_AFTER", default=10.0)
+CACHE_RETRY_AFTER = env.float("CACHE_RETRY_AFTER", default=10.0)
+# A worker that loses the broker stops its late-acknowledged tasks (webhooks, e-mail)
+# instead of finishing them while the broker redelivers them to another worker.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0,
@@ -283,7 +295,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "kam.api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "kam.api.pagination.PageNumberPagination",
