@@ -39,7 +39,7 @@ from accounts.tiering.models import (
 from kam.choices import Role
 from kam.forms import add_service_errors
 from kam.models import Team
-from kam.queue import enqueue_on_commit
+from kam.queue import publish
 from kam.scoping import DELETE, VIEW
 from kam.views import ScopedDetailView, ScopedListView, ScopedViewMixin, WriteRoleRequiredMixin
 
@@ -125,11 +125,19 @@ class ScoreNowView(LoginRequiredMixin, View):
 
     def post(self, request, *args, **kwargs):
         _admin_only(request)
-        actor_id = request.user.pk
-        enqueue_on_commit(tasks.accounts_score, actor_id)
-        messages.success(
-            request, gettext("Scoring started: the new tiers appear here in a moment.")
-        )
+        # no transaction is open here: publish now, and say what the broker answered
+        if publish(tasks.accounts_score, actor_id=request.user.pk):
+            messages.success(
+                request, gettext("Scoring started: the new tiers appear here in a moment.")
+            )
+        else:
+            messages.error(
+                request,
+                gettext(
+                    "Scoring could not be started: the task queue is not answering. Try "
+                    "again in a few minutes; the nightly run scores every account anyway."
+                ),
+            )
         return redirect("accounts:tiering")
 
 

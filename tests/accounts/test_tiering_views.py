@@ -13,7 +13,6 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from accounts import tasks
 from accounts.models import Account
 from accounts.tiering import services
 from accounts.tiering.models import (
@@ -627,26 +626,38 @@ def test_only_admins_score_now(client, world, role, django_capture_on_commit_cal
     assert callbacks == []
 
 
-def test_admin_scores_now_through_the_worker(
-    client, world, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_admin_scores_now_through_the_worker(client, world, monkeypatch):
     ops = world.user("ops")
     client.force_login(ops)
     url = reverse("accounts:tiering-score")
     assert client.get(url).status_code == 405
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = client.post(url)
+    # The request publishes the task for the admin, by keyword; nothing runs in it.
+    queued = []
+    monkeypatch.setattr(
+        "kam.queue._send", lambda task, args, kwargs: queued.append((task.name, args, kwargs))
+    )
+    response = client.post(url)
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:tiering")
-    assert len(callbacks) == 1
+    assert queued == [("accounts.tasks.accounts_score", (), {"actor_id": ops.pk})]
     overview = client.get(reverse("accounts:tiering"))
     assert _messages(overview) == ["Scoring started: the new tiers appear here in a moment."]
-    # The callback enqueues the task for the admin; nothing ran in the request itself.
-    queued = []
-    monkeypatch.setattr(tasks.accounts_score, "delay", lambda *args: queued.append(args))
-    callbacks[0]()
-    assert queued == [(ops.pk,)]
     assert "No scoring run yet." in _page(overview)
+
+
+def test_score_now_says_so_when_the_broker_refuses(client, world, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    def refuse(task, args, kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("kam.queue._send", refuse)
+    monkeypatch.setattr("kam.queue._down_until", 0.0)
+    client.force_login(world.user("ops"))
+    client.post(reverse("accounts:tiering-score"))
+    overview = client.get(reverse("accounts:tiering"))
+    [message] = _messages(overview)
+    assert message.startswith("Scoring could not be started")
 
 
 # --- tier reviews -----------------------------------------------------------------------
