@@ -39,7 +39,7 @@ from tests.factories import (
     default_stages,
 )
 
-ROLES_TRIED = ("kam_a", "sup_east", "exec")
+ROLES_TRIED = ("kam_a", "sup_east")
 
 
 @pytest.fixture
@@ -53,13 +53,18 @@ def data(world):
     acme.is_industry_leader, acme.health_status, acme.health_score = True, "green", 80
     acme.legal_name = "Acme Power Holdings"
     acme.save()
-    globex.industry, globex.region, globex.tier, globex.status = "finance", "south", "B", "growing"
+    globex.industry, globex.region, globex.tier, globex.status = (
+        "automotive",
+        "south",
+        "B",
+        "at_risk",
+    )
     globex.health_status, globex.health_score = "red", 20
     globex.save()
     # contacts: a second one per account, at another level, with another attitude, one has left
     for account, level, attitude, role, left in (
         (acme, "executive", "supporter", "decision_maker", False),
-        (globex, "operational", "opponent", "user", True),
+        (globex, "execution", "opponent", "user", True),
         (initech, "executive", "neutral", "influencer", False),
     ):
         ContactFactory(
@@ -74,7 +79,7 @@ def data(world):
     for account, days, revisit in ((acme, 40, -3), (globex, 10, 5), (initech, 2, None)):
         VisitFactory(
             account=account,
-            kind="phone",
+            kind="call",
             occurred_at=timezone.now() - datetime.timedelta(days=days),
             summary=f"call-{account.name}",
             next_visit_on=today + datetime.timedelta(days=revisit) if revisit is not None else None,
@@ -113,7 +118,7 @@ def data(world):
         risk_raise(
             actor=ops,
             account=account,
-            type=("credit", "competitor", "churn")[index],
+            type=("credit", "competitor", "delivery")[index],
             level=("high", "low", "medium")[index],
             description=f"risk-{account.name}",
         )
@@ -490,9 +495,12 @@ def _listed(client, spec, entries):
     return set(row_ids(html))
 
 
-def _choices(form, spec, ctx):
-    """(field, value) pairs a user can pick or type, one at a time."""
+def _choices(form, spec, ctx, untouched):
+    """(field, value) pairs a user can pick or type, one at a time: for each field, up to
+    three values that select some rows but not all, and one that selects none or all (a
+    long select's other options prove nothing more)."""
     picks = []
+    everything = _expected(spec, ctx["user"], untouched)
     for name in form.names:
         control = form.control(name)
         if control.type == "hidden":
@@ -501,7 +509,11 @@ def _choices(form, spec, ctx):
         values += [_typed_value(value, ctx) for value in spec.typed.get(name, [])]
         if control.tag == "input" and control.type not in ("checkbox", "radio") and not values:
             pytest.fail(f"{spec.url}: no value to type in {name!r}; add one to `typed`")
-        picks.extend((name, value) for value in values)
+        selecting, others = [], []
+        for value in values:
+            rows = _expected(spec, ctx["user"], _replace(untouched, name, value))
+            (selecting if rows and rows != everything else others).append(value)
+        picks.extend((name, value) for value in selecting[:3] + others[:1])
     return picks
 
 
@@ -533,7 +545,7 @@ def test_the_filter_form_as_a_browser_submits_it(client, data, name, role):
     # submitting the form as it is shows what the page showed, and it is what it should be
     assert _listed(client, spec, untouched) == shown == _expected(spec, user, untouched), name
     # one field at a time, every choice the page offers
-    picks = _choices(form, spec, ctx)
+    picks = _choices(form, spec, ctx, untouched)
     for field_name, value in picks:
         entries = _replace(untouched, field_name, value)
         assert _listed(client, spec, entries) == _expected(spec, user, entries), (
@@ -543,7 +555,7 @@ def test_the_filter_form_as_a_browser_submits_it(client, data, name, role):
         )
     # two fields together
     pairs = [(a, b) for a, b in combinations(picks, 2) if a[0] != b[0]]
-    for (first, first_value), (second, second_value) in pairs[:: max(1, len(pairs) // 40)]:
+    for (first, first_value), (second, second_value) in pairs[:: max(1, len(pairs) // 12)]:
         entries = _replace(_replace(untouched, first, first_value), second, second_value)
         assert _listed(client, spec, entries) == _expected(spec, user, entries), (
             name,
