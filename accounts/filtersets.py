@@ -104,12 +104,7 @@ class AccountFilterSet(ArchivedFilterMixin, FilterSet):
         fields = []
 
     def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(legal_name__icontains=value)
-            | Q(credit_code__iexact=value.strip())
-            | Q(external_id__iexact=value.strip())
-        )
+        return queryset.search(value)  # kam.textsearch: the one definition of "matches"
 
     def filter_team(self, queryset, name, value: int):
         teams = value
@@ -165,12 +160,7 @@ class ContactFilterSet(ArchivedFilterMixin, FilterSet):
         fields = []
 
     def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(title__icontains=value)
-            | Q(department__icontains=value)
-            | Q(account__name__icontains=value)
-        )
+        return queryset.search(value)  # kam.textsearch: the one definition of "matches"
 
     def filter_noop(self, queryset, name, value):
         return queryset
@@ -217,10 +207,10 @@ class VisitFilterSet(ArchivedFilterMixin, FilterSet):
         fields = []
 
     def search(self, queryset, name, value):
+        # a visit is found by its own words or by its account, as the account search finds it
+        accounts = Account.objects.search(value).order_by().values("pk")
         return queryset.filter(
-            Q(summary__icontains=value)
-            | Q(purpose__icontains=value)
-            | Q(account__name__icontains=value)
+            Q(summary__icontains=value) | Q(purpose__icontains=value) | Q(account__in=accounts)
         )
 
     def filter_who(self, queryset, name, value):

@@ -42,9 +42,17 @@ from accounts.tiering.models import (  # noqa: F401 - registers the tiering mode
 from accounts.validators import validate_credit_code
 from kam.display import ChoiceLabels
 from kam.scoping import ScopedQuerySet
+from kam.textsearch import (
+    PinyinField,
+    SearchableQuerySet,
+    array_text,
+    digits,
+    search_document_field,
+    search_index,
+)
 
 
-class AccountQuerySet(ScopedQuerySet):
+class AccountQuerySet(SearchableQuerySet, ScopedQuerySet):
     account_path = ""
 
     def active(self):
@@ -185,6 +193,13 @@ class Account(ChoiceLabels, models.Model):
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # search (kam.textsearch): the name's pinyin, and the document a search matches
+    name_pinyin = PinyinField(_("name in pinyin"))
+    name_initials = PinyinField(_("name in pinyin initials"), initials=True)
+    search_text = search_document_field(
+        "name", "legal_name", "credit_code", "external_id", array_text("tags"),
+        "name_pinyin", "name_initials",
+    )  # fmt: skip
 
     objects = AccountQuerySet.as_manager()
 
@@ -196,6 +211,7 @@ class Account(ChoiceLabels, models.Model):
             models.Index(fields=["owner", "name"]),
             models.Index(fields=["credit_code"]),
             GinIndex(fields=["tags"], name="account_tags_gin"),
+            search_index("account_search_grams"),
             # The lists' default order over the live accounts (API, executives).
             models.Index(
                 fields=["name", "id"],
@@ -285,7 +301,7 @@ def last_visit_at():
     )
 
 
-class ContactQuerySet(ScopedQuerySet):
+class ContactQuerySet(SearchableQuerySet, ScopedQuerySet):
     account_path = "account"
 
     def active(self):
@@ -350,6 +366,12 @@ class Contact(ChoiceLabels, models.Model):
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # search (kam.textsearch): the name's pinyin, and the document a search matches
+    name_pinyin = PinyinField(_("name in pinyin"))
+    name_initials = PinyinField(_("name in pinyin initials"), initials=True)
+    search_text = search_document_field(
+        "name", "title", "phone", digits("phone"), "email", "name_pinyin", "name_initials"
+    )
 
     objects = ContactQuerySet.as_manager()
 
@@ -359,6 +381,7 @@ class Contact(ChoiceLabels, models.Model):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["account", "name"]),
+            search_index("contact_search_grams"),
             # The lists' default order over the live contacts (API, executives).
             models.Index(
                 fields=["name", "id"],

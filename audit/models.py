@@ -26,8 +26,10 @@ from accounts.tiering.models import ScoringModel
 from opportunities.models import Contract, Opportunity
 from plans.models import AccountPlan, PlanTarget
 
-#: never snapshotted, on any model
-NOISY = ["created_at", "updated_at"]
+#: never snapshotted, on any model: timestamps, and the search columns derived from the
+#: fields that are (kam.textsearch)
+NOISY = ["created_at", "updated_at", "search_text", "name_pinyin", "name_initials",
+         "title_pinyin", "title_initials"]  # fmt: skip
 #: machine-written columns of the account (scores and health are recomputed nightly)
 ACCOUNT_DERIVED = [
     "computed_tier",

@@ -34,6 +34,7 @@ from kam.batch import plan_for_whole_tables
 from kam.choices import Role
 from kam.models import User
 from kam.scoping import CHANGE
+from kam.textsearch import pinyin_values
 
 MAX_BATCH = 1000
 
@@ -176,6 +177,16 @@ def _update_from_arrays(table, columns, rows, *, key="id"):
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
         return cursor.rowcount
+
+
+#: the pinyin of the name, which the model's save() writes and these statements bypass
+PINYIN_COLUMNS = [("name_pinyin", "text[]"), ("name_initials", "text[]")]
+
+
+def _with_pinyin(rows):
+    for row in rows:
+        row.update(pinyin_values(row["name"]))
+    return rows
 
 
 def _insert_from_arrays(table, columns, rows, extra_sql=("", "")):
@@ -372,11 +383,13 @@ def accounts_upsert(*, actor: User, rows: list, limit: int = MAX_BATCH) -> dict:
     table = Account._meta.db_table
     try:
         with transaction.atomic():
-            updated = _update_from_arrays(table, ACCOUNT_COLUMNS, updates)
+            updated = _update_from_arrays(
+                table, [*ACCOUNT_COLUMNS, *PINYIN_COLUMNS], _with_pinyin(updates)
+            )
             created = _insert_from_arrays(
                 table,
-                [*ACCOUNT_COLUMNS, ("created_by_id", "bigint[]")],
-                [{**row, "created_by_id": actor.pk} for row in inserts],
+                [*ACCOUNT_COLUMNS, *PINYIN_COLUMNS, ("created_by_id", "bigint[]")],
+                [{**row, "created_by_id": actor.pk} for row in _with_pinyin(inserts)],
                 extra_sql=("tier, computed_tier, approved_tier, health_status, tags, "
                            "created_at, updated_at",
                            "'', '', '', '', '{}', now(), now()"),
@@ -502,11 +515,18 @@ def contacts_upsert(*, actor: User, rows: list, limit: int = MAX_BATCH) -> dict:
     table = Contact._meta.db_table
     try:
         with transaction.atomic():
-            updated = _update_from_arrays(table, CONTACT_COLUMNS, updates)
+            updated = _update_from_arrays(
+                table, [*CONTACT_COLUMNS, *PINYIN_COLUMNS], _with_pinyin(updates)
+            )
             created = _insert_from_arrays(
                 table,
-                [*CONTACT_COLUMNS, ("account_id", "bigint[]"), ("external_id", "text[]")],
-                inserts,
+                [
+                    *CONTACT_COLUMNS,
+                    *PINYIN_COLUMNS,
+                    ("account_id", "bigint[]"),
+                    ("external_id", "text[]"),
+                ],
+                _with_pinyin(inserts),
                 extra_sql=("created_at, updated_at", "now(), now()"),
             )
     except IntegrityError as error:

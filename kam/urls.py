@@ -28,6 +28,7 @@ urlpatterns = [
     path("opportunities/", include("opportunities.urls")),
     path("plans/", include("plans.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("search/", include("search.urls")),
     path("teams/", include("kam.team_urls")),
     path("notifications/", include("messaging.urls")),
     path("notifications/", include("kam.notification_urls")),

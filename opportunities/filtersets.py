@@ -8,7 +8,6 @@ from datetime import date
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -128,11 +127,7 @@ class OpportunityFilterSet(ArchivedFilterMixin, FilterSet):
         fields = []
 
     def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(account__name__icontains=value)
-            | Q(competitors__icontains=value)
-        )
+        return queryset.search(value)  # kam.textsearch: the one definition of "matches"
 
     def filter_team(self, queryset, name, value: int):
         return filter_by_team(queryset, value)
@@ -173,11 +168,7 @@ class ContractFilterSet(ArchivedFilterMixin, FilterSet):
         fields = []
 
     def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(number__icontains=value)
-            | Q(title__icontains=value)
-            | Q(account__name__icontains=value)
-        )
+        return queryset.search(value)  # kam.textsearch: the one definition of "matches"
 
     def filter_noop(self, queryset, name, value):
         return queryset

@@ -18,6 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.display import ChoiceLabels
 from kam.scoping import ScopedQuerySet
+from kam.textsearch import (
+    PinyinField,
+    SearchableQuerySet,
+    search_document_field,
+    search_index,
+)
 from opportunities.choices import ContractStatus, OpportunityType, StageKind
 
 
@@ -100,7 +106,7 @@ class Stage(models.Model):
         return self.kind != StageKind.OPEN
 
 
-class OpportunityQuerySet(ScopedQuerySet):
+class OpportunityQuerySet(SearchableQuerySet, ScopedQuerySet):
     account_path = "account"
 
     def active(self):
@@ -179,6 +185,10 @@ class Opportunity(ChoiceLabels, models.Model):
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # search (kam.textsearch): the name's pinyin, and the document a search matches
+    name_pinyin = PinyinField(_("name in pinyin"))
+    name_initials = PinyinField(_("name in pinyin initials"), initials=True)
+    search_text = search_document_field("name", "competitors", "name_pinyin", "name_initials")
 
     objects = OpportunityQuerySet.as_manager()
 
@@ -190,6 +200,7 @@ class Opportunity(ChoiceLabels, models.Model):
             models.Index(fields=["account", "product_line"]),
             models.Index(fields=["owner", "expected_close_on"]),
             models.Index(fields=["stage", "expected_close_on"]),
+            search_index("opportunity_search_grams"),
             # The lists' default order over the live opportunities (API, executives).
             models.Index(
                 fields=["expected_close_on", "id"],
@@ -267,7 +278,7 @@ class OpportunityStageChange(models.Model):
         return f"{self.opportunity}: {self.from_stage or '—'} → {self.to_stage}"
 
 
-class ContractQuerySet(ScopedQuerySet):
+class ContractQuerySet(SearchableQuerySet, ScopedQuerySet):
     account_path = "account"
 
     def active(self):
@@ -347,6 +358,10 @@ class Contract(ChoiceLabels, models.Model):
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # search (kam.textsearch): the title's pinyin, and the document a search matches
+    title_pinyin = PinyinField(_("title in pinyin"), source="title")
+    title_initials = PinyinField(_("title in pinyin initials"), source="title", initials=True)
+    search_text = search_document_field("number", "title", "title_pinyin", "title_initials")
 
     objects = ContractQuerySet.as_manager()
 
@@ -354,7 +369,11 @@ class Contract(ChoiceLabels, models.Model):
         verbose_name = _("contract")
         verbose_name_plural = _("contracts")
         ordering = ["ends_on", "pk"]
-        indexes = [models.Index(fields=["account", "ends_on"]), models.Index(fields=["ends_on"])]
+        indexes = [
+            models.Index(fields=["account", "ends_on"]),
+            models.Index(fields=["ends_on"]),
+            search_index("contract_search_grams"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__gt=models.F("starts_on")),

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Prefetch
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -42,6 +41,7 @@ from integrations.bulk import (
     BatchResultSerializer,
     ContactBatchSerializer,
 )
+from kam.api.filters import FilterBackend
 from kam.api.pagination import CursorPagination
 from kam.api.permissions import RoleWritePermission
 from kam.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
@@ -73,7 +73,7 @@ class _SharedFilterSetMixin:
     archived rows unless asked; a detail URL still reaches them, so it applies to
     lists only."""
 
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
 
     def filter_queryset(self, queryset):
         if self.action != "list":

@@ -9,7 +9,6 @@ joined here) and filter through the FilterSets the list pages use.
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -20,6 +19,7 @@ from accounts.service import services
 from accounts.service.filtersets import ComplaintFilterSet, RiskEventFilterSet, SurveyFilterSet
 from accounts.service.models import Complaint, RiskEvent, RootCause, SlaState, Survey
 from kam.api.fields import ScopedPrimaryKeyRelatedField
+from kam.api.filters import FilterBackend
 from kam.api.rows import ModelSerializer
 from kam.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from kam.models import User
@@ -125,7 +125,7 @@ class RiskEventSerializer(ModelSerializer):
 
 
 class _FilteredListMixin:
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
 
     def filter_queryset(self, queryset):
         if self.action != "list":

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from kam.display import ChoiceLabels
 from kam.scoping import ScopedQuerySet
+from kam.textsearch import SearchableQuerySet, search_document_field, search_index
 
 #: an open complaint whose response is due within this window is "due soon"
 DUE_SOON = timedelta(hours=4)
@@ -134,7 +135,7 @@ class ServiceSettings(models.Model):
         return getattr(self, f"response_hours_{severity}")
 
 
-class ComplaintQuerySet(ScopedQuerySet):
+class ComplaintQuerySet(SearchableQuerySet, ScopedQuerySet):
     account_path = "account"
 
     def unanswered(self):
@@ -236,6 +237,8 @@ class Complaint(ChoiceLabels, models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # search (kam.textsearch): the document a search matches
+    search_text = search_document_field("description")
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -245,6 +248,7 @@ class Complaint(ChoiceLabels, models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["account", "-received_at"]),
+            search_index("complaint_search_grams"),
             models.Index(
                 fields=["response_due"],
                 condition=Q(breached=False),

@@ -5,13 +5,13 @@ let the serializer parse and call one service. Lists run a fixed number of queri
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.http import Http404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Contact
+from kam.api.filters import FilterBackend
 from kam.api.permissions import AdminWritePermission
 from kam.api.viewsets import ScopedModelViewSet
 from opportunities import services
@@ -28,7 +28,7 @@ from opportunities.models import Contract, Opportunity, ProductLine, Stage
 
 
 class _Reload:
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
 
     def filter_queryset(self, queryset):
         if self.action != "list":

@@ -1037,7 +1037,7 @@ def _insert_select(model, values, source, params):
     SQL expressions; other required columns get "", false, '{}' or now()."""
     columns, expressions = [], []
     for field in model._meta.concrete_fields:
-        if field.primary_key or (field.null and field.column not in values):
+        if field.primary_key or field.generated or (field.null and field.column not in values):
             continue
         kind = field.get_internal_type()
         default = {"BooleanField": "false", "ArrayField": "'{}'", "DateTimeField": "now()"}
