@@ -197,6 +197,7 @@ URLS = {
     "set-language": Url("public"),
     "api:auth-token": Url("public"),
     "home": Url("page"),
+    "search:results": Url("page"),  # the navbar search; its rows: tests/search
     "password_change": Url("page"),
     "password_change_done": Url("page"),
     "schema": Url("api-page"),
