@@ -4,6 +4,7 @@ a log of every attempt's outcome on the delivery row."""
 import hashlib
 import hmac
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +20,7 @@ from integrations.choices import DeliveryStatus
 from integrations.models import WebhookDelivery
 
 SIGNATURE_HEADER = "X-KAM-Signature"
-LEASE = timedelta(minutes=5)
+log = logging.getLogger(__name__)
 
 
 def max_attempts() -> int:
@@ -91,9 +92,8 @@ def post(delivery: WebhookDelivery) -> Outcome:
             SIGNATURE_HEADER: sign(subscription.secret, int(time.time()), body),
         },
     )
-    timeout = getattr(settings, "WEBHOOK_HTTP_TIMEOUT", 10)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=http_timeout()) as response:  # noqa: S310
             return Outcome(ok=200 <= response.status < 300, status_code=response.status)
     except urllib.error.HTTPError as error:
         return Outcome(ok=False, status_code=error.code, error=f"HTTP {error.code}")
@@ -101,60 +101,106 @@ def post(delivery: WebhookDelivery) -> Outcome:
         return Outcome(ok=False, error=str(getattr(error, "reason", error))[:1000])
 
 
-def claim(limit: int = 100) -> list[int]:
-    """Lease due deliveries to this run (a dead worker's lease simply expires)."""
+def http_timeout() -> float:
+    return getattr(settings, "WEBHOOK_HTTP_TIMEOUT", 10)
+
+
+def lease() -> timedelta:
+    """How long one claimed delivery is this run's: twice its own HTTP timeout (a
+    receiver may take the timeout on the connect and again on the answer) and a margin,
+    so a live run always records before anyone else may claim the row again."""
+    margin = getattr(settings, "WEBHOOK_LEASE_MARGIN_SECONDS", 60)
+    return timedelta(seconds=2 * http_timeout() + margin)
+
+
+@dataclass
+class Claim:
+    """One delivery leased to this run: its id, its attempts so far and the lease's end,
+    which together are the compare-and-set token ``record`` checks."""
+
+    id: int
+    attempts: int
+    until: object
+
+
+def claim_one() -> Claim | None:
+    """Lease the next due delivery to this run (one row, its own lease): a dead run's
+    lease simply expires. Each delivery is claimed just before it is sent, so a run
+    sending many to a slow receiver never holds the later ones past their lease."""
     table = WebhookDelivery._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
             UPDATE {table} SET next_attempt_at = clock_timestamp() + %s
-            WHERE id IN (
+            WHERE id = (
                 SELECT id FROM {table}
                 WHERE status = %s AND next_attempt_at <= clock_timestamp()
                 ORDER BY next_attempt_at, id
-                LIMIT %s
+                LIMIT 1
                 FOR UPDATE SKIP LOCKED
             )
-            RETURNING id
+            RETURNING id, attempts, next_attempt_at
             """,  # noqa: S608
-            [LEASE, DeliveryStatus.PENDING, limit],
+            [lease(), DeliveryStatus.PENDING],
         )
-        return sorted(row[0] for row in cursor.fetchall())
+        row = cursor.fetchone()
+    return Claim(*row) if row else None
 
 
-def record(delivery: WebhookDelivery, outcome: Outcome) -> WebhookDelivery:
+def claim(limit: int = 100) -> list[int]:
+    """Lease up to ``limit`` due deliveries, each with its own lease (tests, tools)."""
+    claims = []
+    while len(claims) < limit and (one := claim_one()) is not None:
+        claims.append(one)
+    return sorted(c.id for c in claims)
+
+
+def record(claimed: Claim, outcome: Outcome) -> WebhookDelivery | None:
+    """Write the attempt's outcome to the delivery's row, only if the row is still this
+    run's (compare-and-set on the lease and the attempts counted when claimed). Nothing
+    is written from a stale copy: a run whose lease was taken over records nothing, and
+    the run holding the row records its own outcome. Returns the row as written."""
     now = timezone.now()
-    delivery.attempts += 1
-    delivery.last_attempt_at = now
-    delivery.last_status_code = outcome.status_code
+    attempts = claimed.attempts + 1
+    changes = {
+        "attempts": attempts,
+        "last_attempt_at": now,
+        "last_status_code": outcome.status_code,
+    }
     if outcome.ok:
-        delivery.status = DeliveryStatus.SUCCEEDED
-        delivery.delivered_at = now
-        delivery.next_attempt_at = None
-        delivery.last_error = ""
+        changes.update(
+            status=DeliveryStatus.SUCCEEDED, delivered_at=now, next_attempt_at=None, last_error=""
+        )
     else:
-        delivery.last_error = outcome.error or f"HTTP {outcome.status_code}"
-        if delivery.attempts >= max_attempts():
-            delivery.status = DeliveryStatus.FAILED
-            delivery.next_attempt_at = None
+        changes["last_error"] = outcome.error or f"HTTP {outcome.status_code}"
+        if attempts >= max_attempts():
+            changes.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
         else:
-            delivery.next_attempt_at = now + backoff(delivery.attempts)
-    delivery.save(
-        update_fields=[
-            "attempts",
-            "last_attempt_at",
-            "last_status_code",
-            "status",
-            "delivered_at",
-            "next_attempt_at",
-            "last_error",
-        ]
-    )
-    return delivery
+            changes["next_attempt_at"] = now + backoff(attempts)
+    written = WebhookDelivery.objects.filter(
+        pk=claimed.id,
+        status=DeliveryStatus.PENDING,
+        attempts=claimed.attempts,
+        next_attempt_at=claimed.until,
+    ).update(**changes)
+    if not written:
+        log.warning("webhook delivery %s: lease lost, outcome not recorded", claimed.id)
+        return None
+    return WebhookDelivery.objects.get(pk=claimed.id)
 
 
 def deliveries_send(limit: int = 100) -> list[WebhookDelivery]:
-    """Send what is due; returns the deliveries attempted with their new state."""
-    ids = claim(limit)
-    deliveries = WebhookDelivery.objects.select_related("subscription", "event").filter(pk__in=ids)
-    return [record(delivery, post(delivery)) for delivery in deliveries.order_by("pk")]
+    """Send what is due, one claim at a time; returns the deliveries attempted with
+    their new state."""
+    attempted = []
+    for _ in range(limit):
+        claimed = claim_one()
+        if claimed is None:
+            break
+        delivery = WebhookDelivery.objects.select_related("subscription", "event").get(
+            pk=claimed.id
+        )
+        written = record(claimed, post(delivery))
+        if written is not None:
+            attempted.append(written)
+    return attempted

@@ -212,6 +212,9 @@ MESSAGING_HTTP_TIMEOUT = env.float("MESSAGING_HTTP_TIMEOUT", default=10.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
 WEBHOOK_HTTP_TIMEOUT = env.float("WEBHOOK_HTTP_TIMEOUT", default=10.0)
+# Each delivery is claimed alone just before it is sent, for twice the HTTP timeout plus
+# this margin; its outcome is recorded only while the claim still holds.
+WEBHOOK_LEASE_MARGIN_SECONDS = env.float("WEBHOOK_LEASE_MARGIN_SECONDS", default=60.0)
 
 # Celery: Redis is the broker and the result store; beat's schedule lives in the
 # database (django-celery-beat) so ops can read and change it in the admin.
