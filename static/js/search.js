@@ -37,7 +37,10 @@
     function move(step) {
       const all = options();
       if (!all.length) return;
-      if (results.hidden) open(true);
+      if (results.hidden) {
+        open(true);
+        select(null); // reopened: start again from the top
+      }
       const index = all.indexOf(active());
       const next = index < 0 ? (step > 0 ? 0 : all.length - 1) : (index + step + all.length) % all.length;
       select(all[next]);
