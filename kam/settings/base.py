@@ -151,7 +151,21 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "kam.views.lockout"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=None)
+# The address is the client's, not the proxy's: behind AXES_PROXY_COUNT reverse proxies
+# (each appending the address it received from to X-Forwarded-For), django-ipware takes
+# the entry the nearest proxies appended, AXES_PROXY_COUNT from the right, so a client
+# cannot choose its own address by sending the header. ipware counts the proxies named
+# in the header; the nearest proxy is REMOTE_ADDR, hence the count minus one. With no
+# proxy (0) the header is ignored and REMOTE_ADDR is the client.
+PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_ORDER = "left-most"
+AXES_IPWARE_PROXY_COUNT = max(PROXY_COUNT - 1, 0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if PROXY_COUNT else ("REMOTE_ADDR",)
+)
+# Not strict: entries a client wrote before the proxies' are skipped, not a reason to
+# fall back to the proxy's own address (which would pool such clients' failures).
+IPWARE_STRICT = False
 AXES_VERBOSE = False
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files;
