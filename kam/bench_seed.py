@@ -38,6 +38,14 @@ SCALES = {
 }
 
 PREFIX = "BENCH-"
+#: Chinese company names that start the bench accounts' names, so the search is measured
+#: as Chinese users search (华, 华为, hw, huawei); the rest of each name stays "Bench …"
+CN_STEMS = (
+    "华为技术", "国家电网", "南方电力", "中国石化", "中华制药", "海尔智家", "格力电器", "比亚迪汽车",
+    "宁德时代", "三一重工", "中联重科", "潍柴动力", "美的集团", "海康威视", "京东方", "中兴通讯",
+    "长城汽车", "吉利汽车", "万华化学", "恒瑞医药", "顺丰速运", "中远海运", "华润万家", "隆基绿能",
+    "通威股份", "紫金矿业", "宝钢股份", "鞍钢集团", "华能电力", "大唐发电",
+)  # fmt: skip
 
 
 def _h(expr: str, salt: int) -> str:
@@ -187,12 +195,25 @@ def seed_scale(scale_name: str, *, seed: int = 2026, log=print) -> dict:
     tier = f"CASE WHEN {_h('i', 1)} %% 100 < 5 THEN 'A' WHEN {_h('i', 1)} %% 100 < 20 THEN 'B'"
     tier += f" WHEN {_h('i', 1)} %% 100 < 50 THEN 'C' ELSE 'D' END"
 
+    from kam.textsearch import pinyin_keys
+
+    english = "CASE WHEN i %% 10 = 0 THEN 'Bench Group ' ELSE 'Bench Account ' END"
+    english += " || lpad(i::text, 6, '0')"
+    stem = f"(%(cn)s::text[])[1 + {_h('i', 13)} %% {len(CN_STEMS)}]"
+    stem_keys = [pinyin_keys(name) for name in CN_STEMS]
+    # the pinyin columns as kam.textsearch.pinyin_keys writes them: the stem's pinyin, then
+    # the English rest lower-cased without spaces (tests/search checks they agree)
+    pick = f"[1 + {_h('i', 13)} %% {len(CN_STEMS)}]"
+    rest = f"lower(replace({english}, ' ', ''))"
+
     def accounts():
         rows = _insert(
             Account,
             {
-                "name": "CASE WHEN i %% 10 = 0 THEN 'Bench Group ' ELSE 'Bench Account ' END"
-                " || lpad(i::text, 6, '0')",
+                "name": f"{stem} || ' ' || {english}",
+                "name_pinyin": f"(%(cn_full)s::text[]){pick} || {rest}",
+                "name_initials": f"(%(cn_initials)s::text[]){pick} || {rest}",
+                "credit_code": "'9144' || lpad(i::text, 13, '0') || 'X'",
                 "legal_name": "'Bench Co. ' || lpad(i::text, 6, '0') || ' Ltd.'",
                 "external_id": "'BENCH-' || lpad(i::text, 6, '0')",
                 "industry": f"(ARRAY['manufacturing','automotive','electronics','energy',"
@@ -218,7 +239,14 @@ def seed_scale(scale_name: str, *, seed: int = 2026, log=print) -> dict:
                 "tags": "ARRAY['bench']::varchar[]",
             },
             "generate_series(1, %(n)s) AS i JOIN bench_kam k ON k.k = 1 + (i - 1) %% %(kams)s",
-            {**params, "n": scale.accounts, "kams": kams},
+            {
+                **params,
+                "n": scale.accounts,
+                "kams": kams,
+                "cn": list(CN_STEMS),
+                "cn_full": [full for full, _ in stem_keys],
+                "cn_initials": [initials for _, initials in stem_keys],
+            },
         )
         with connection.cursor() as cursor:
             cursor.execute(
@@ -257,6 +285,7 @@ def seed_scale(scale_name: str, *, seed: int = 2026, log=print) -> dict:
                 "attitude": f"(ARRAY['supporter','neutral','opponent'])[1 + {_h('a.ai * 10 + c', 20)} %% 3]",
                 "strength": f"1 + {_h('a.ai * 10 + c', 21)} %% 5",
                 "email": "'c' || a.ai || '-' || c || '@example.com'",
+                "phone": "'13' || lpad((a.ai * 10 + c)::text, 9, '0')",
                 "external_id": "'BC-' || c",
                 "has_left": f"{_h('a.ai * 10 + c', 22)} %% 50 = 0",
             },
