@@ -67,7 +67,6 @@ class ImportUploadForm(BootstrapFormMixin, forms.Form):
         required=False,
         help_text=_("CSV (UTF-8 or GB18030) or Excel (.xlsx) with a header row."),
     )
-    payload = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

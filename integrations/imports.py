@@ -1,5 +1,5 @@
-"""Accounts and contacts from CSV or Excel: the file is read by the same reader as the
-actuals import (plans.imports.read_table), its columns are mapped to fields, every row
+"""Accounts and contacts from CSV or Excel: the file is staged and read with the import
+limits by kam.uploads (like the actuals import), its columns are mapped to fields, every row
 is checked by the bulk upsert's validation, and the commit is the bulk upsert (all or
 nothing; a re-import matches by external id or credit code and updates)."""
 
@@ -19,7 +19,7 @@ from accounts.choices import (
 )
 from integrations import bulk
 from kam.exports import Column
-from plans.imports import FileRejectedError, _cell, read_table
+from kam.uploads import FileRejectedError, _cell
 
 MAX_ROWS = 5000
 
@@ -94,15 +94,11 @@ def guess_mapping(kind, header) -> list[str]:
     return mapping
 
 
-def read(upload) -> dict:
-    """{"header": [...], "rows": [[...], ...]} with the blank lines dropped."""
-    table = [[_cell(value) for value in row] for row in read_table(upload)]
-    table = [row for row in table if any(row)]
-    if not table:
+def table_from(rows: list[list[str]]) -> dict:
+    """{"header": [...], "rows": [[...], ...]} from a table read by kam.uploads."""
+    if not rows:
         raise FileRejectedError(_("The file is empty."))
-    if len(table) - 1 > MAX_ROWS:
-        raise FileRejectedError(_("At most %(count)s rows per file.") % {"count": MAX_ROWS})
-    return {"header": table[0], "rows": table[1:]}
+    return {"header": rows[0], "rows": rows[1:]}
 
 
 def _value(name, choices, raw):

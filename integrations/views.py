@@ -1,8 +1,6 @@
 """Pages of the integrations app: API tokens (everyone's own), service users and
 webhooks (admins), and the accounts and contacts imports."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,12 +21,12 @@ from integrations.forms import (
     mapping_choices,
 )
 from integrations.models import ApiToken, ServiceUser, WebhookDelivery, WebhookSubscription
-from kam import exports
+from kam import exports, uploads
 from kam.choices import Role
 from kam.forms import add_service_errors
 from kam.models import User
+from kam.uploads import FileRejectedError
 from kam.views import WriteRoleRequiredMixin
-from plans.imports import FileRejectedError
 
 
 class AdminRequiredMixin(LoginRequiredMixin):
@@ -70,8 +68,11 @@ class TokenRevokeView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        token = ApiToken.objects.of(request.user).filter(pk=request.POST.get("token")).first()
-        if token is None or not str(request.POST.get("token", "")).isdigit():
+        raw = str(request.POST.get("token", ""))
+        if not (raw.isascii() and raw.isdigit() and len(raw) < 19):  # an id, not text
+            raise Http404
+        token = ApiToken.objects.of(request.user).filter(pk=raw).first()
+        if token is None:
             raise Http404
         services.token_revoke(actor=request.user, token=token)
         messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
@@ -215,12 +216,25 @@ class DeliveryRedeliverView(LoginRequiredMixin, View):
 # --- imports ----------------------------------------------------------------------------------
 
 
+#: rows shown on a page of the preview, and rows with problems listed at most
+PREVIEW_ROWS = 50
+PROBLEM_ROWS = 100
+
+
 class ImportView(WriteRoleRequiredMixin, LoginRequiredMixin, View):
     """Upload, map the columns, preview with every wrong cell named, then import all or
-    nothing. ``kind`` is accounts or contacts."""
+    nothing. ``kind`` is accounts or contacts.
+
+    The file is staged once (kam.uploads): the preview, "check again" and the import
+    name it by a token, so no request carries the table; the preview shows a page of
+    rows and the rows with problems."""
 
     kind = "accounts"
     template_name = "integrations/import.html"
+
+    @property
+    def stage_kind(self):
+        return f"import:{self.kind}"
 
     def context(self, form, **extra):
         titles = {"accounts": _("Import accounts"), "contacts": _("Import contacts")}
@@ -233,38 +247,64 @@ class ImportView(WriteRoleRequiredMixin, LoginRequiredMixin, View):
             **extra,
         }
 
+    def refuse(self, request, error):
+        form = ImportUploadForm(data={})
+        form.is_valid()
+        form.add_error("file", str(error))
+        return render(request, self.template_name, self.context(form))
+
+    def staged_table(self, staged):
+        rows = uploads.upload_table(staged, max_rows=imports.MAX_ROWS)
+        return imports.table_from(rows)
+
     def get(self, request):
-        return render(request, self.template_name, self.context(ImportUploadForm()))
+        token = request.GET.get("upload")
+        if not token:
+            return render(request, self.template_name, self.context(ImportUploadForm()))
+        try:
+            staged = uploads.upload_get(actor=request.user, kind=self.stage_kind, token=token)
+            table = self.staged_table(staged)
+        except FileRejectedError as error:
+            return self.refuse(request, error)
+        mapping = staged.result.get("mapping") or imports.guess_mapping(self.kind, table["header"])
+        return self.preview(request, staged, table, mapping)
 
     def post(self, request):
-        form = ImportUploadForm(request.POST, request.FILES)
-        form.is_valid()
-        upload = form.cleaned_data.get("file")
+        upload = request.FILES.get("file")
         try:
             if upload:
-                table = imports.read(upload)
+                staged, rows = uploads.upload_stage(
+                    actor=request.user, kind=self.stage_kind, upload=upload,
+                    max_rows=imports.MAX_ROWS,
+                )  # fmt: skip
+                table = imports.table_from(rows)
                 mapping = imports.guess_mapping(self.kind, table["header"])
             else:
-                table = json.loads(form.cleaned_data.get("payload") or "null")
-                if not isinstance(table, dict) or not isinstance(table.get("rows"), list):
+                token = request.POST.get("upload")
+                if not token:
                     raise FileRejectedError(_("Choose a file."))
+                staged = uploads.upload_get(actor=request.user, kind=self.stage_kind, token=token)
+                table = self.staged_table(staged)
                 count = len(table["header"])
                 mapping = [request.POST.get(f"map-{i}", "") for i in range(count)]
-        except (FileRejectedError, ValueError, KeyError, TypeError) as error:
-            form.add_error("file", str(error))
-            return render(request, self.template_name, self.context(form))
+        except FileRejectedError as error:
+            return self.refuse(request, error)
         known = set(imports.field_names(self.kind))
         mapping = [name if name in known else "" for name in mapping]
-        duplicated = {name for name in mapping if name and mapping.count(name) > 1}
-        errors = {}
-        if not duplicated:
-            errors = imports.validate(self.kind, actor=request.user, table=table, mapping=mapping)
-        if request.POST.get("confirm") and not errors and not duplicated:
+        staged.result = {**staged.result, "mapping": mapping}
+        staged.save(update_fields=["result"])
+        if request.POST.get("confirm"):
+            return self.confirm(request, staged, table, mapping)
+        return self.preview(request, staged, table, mapping)
+
+    def confirm(self, request, staged, table, mapping):
+        if not _duplicated(mapping):
             try:
                 result = imports.commit(self.kind, actor=request.user, table=table, mapping=mapping)
-            except BatchRejectedError as error:
-                errors = error.row_errors
+            except BatchRejectedError:
+                pass  # the preview names the wrong rows
             else:
+                uploads.upload_finish(staged, result=result)
                 messages.success(
                     request,
                     _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
@@ -273,10 +313,23 @@ class ImportView(WriteRoleRequiredMixin, LoginRequiredMixin, View):
                 return redirect(
                     "accounts:list" if self.kind == "accounts" else "accounts:contact-list"
                 )
+        return self.preview(request, staged, table, mapping)
+
+    def preview(self, request, staged, table, mapping):
+        duplicated = _duplicated(mapping)
+        errors = {}
+        if not duplicated:
+            errors = imports.validate(self.kind, actor=request.user, table=table, mapping=mapping)
         labels = dict(mapping_choices(self.kind))
         column_of = {name: table["header"][i] for i, name in enumerate(mapping) if name}
+        row_count = len(table["rows"])
+        pages = max(1, -(-row_count // PREVIEW_ROWS))
+        page = min(max(_int(request.GET.get("page"), 1), 1), pages)
+        first = (page - 1) * PREVIEW_ROWS
+        shown = set(range(first, min(first + PREVIEW_ROWS, row_count)))
+        shown.update(sorted(errors)[:PROBLEM_ROWS])
         preview = []
-        for index, row in enumerate(table["rows"]):
+        for index in sorted(shown):
             problems = [
                 {
                     "column": column_of.get(field, labels.get(field, field)),
@@ -285,7 +338,9 @@ class ImportView(WriteRoleRequiredMixin, LoginRequiredMixin, View):
                 }
                 for field, messages_ in errors.get(index, {}).items()
             ]
-            preview.append({"line": index + 2, "values": row, "problems": problems})
+            preview.append(
+                {"line": index + 2, "values": table["rows"][index], "problems": problems}
+            )
         columns = [
             {"index": i, "header": header, "mapped": mapping[i]}
             for i, header in enumerate(table["header"])
@@ -294,14 +349,30 @@ class ImportView(WriteRoleRequiredMixin, LoginRequiredMixin, View):
             request,
             self.template_name,
             self.context(
-                ImportUploadForm(initial={"payload": json.dumps(table)}),
+                ImportUploadForm(),
+                upload=staged,
                 columns=columns,
                 preview=preview,
                 duplicated=sorted(labels[name] for name in duplicated),
                 error_count=len(errors),
-                row_count=len(table["rows"]),
+                row_count=row_count,
+                page=page,
+                pages=pages,
+                first_line=first + 2,
+                last_line=min(first + PREVIEW_ROWS, row_count) + 1,
             ),
         )
+
+
+def _duplicated(mapping) -> set:
+    return {name for name in mapping if name and mapping.count(name) > 1}
+
+
+def _int(value, default):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
 
 
 class AccountImportView(ImportView):

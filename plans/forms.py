@@ -228,7 +228,7 @@ class ActualImportForm(BootstrapFormMixin, forms.Form):
         required=False,
         help_text=_("CSV or Excel (.xlsx) with a header row."),
     )
-    payload = forms.CharField(required=False, widget=forms.HiddenInput)
+    upload = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

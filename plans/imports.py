@@ -1,12 +1,12 @@
-"""Reading an actuals file (CSV or Excel) into rows for plans.services.actuals_upsert."""
+"""An actuals file (CSV or Excel, read by kam.uploads) as rows for
+plans.services.actuals_upsert."""
 
-import csv
-import io
-from itertools import islice
-
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from kam import uploads
+from kam.uploads import FileRejectedError
+
+__all__ = ["COLUMNS", "MAX_ROWS", "FileRejectedError", "actuals_from_table", "read_actuals_file"]
 
 COLUMNS = (
     "external_id",
@@ -25,16 +25,8 @@ REQUIRED = ("external_id", "year", "month")
 MAX_ROWS = 5000
 
 
-class FileRejectedError(ValueError):
-    pass
-
-
 def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    return value if isinstance(value, str) else uploads._cell(value)
 
 
 def _rows_from_table(table) -> list[dict]:
@@ -51,8 +43,6 @@ def _rows_from_table(table) -> list[dict]:
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise FileRejectedError(_("Missing columns: %(names)s.") % {"names": ", ".join(missing)})
-    if len(table) - 1 > MAX_ROWS:
-        raise FileRejectedError(_("At most %(count)s rows per file.") % {"count": MAX_ROWS})
     rows = []
     for values in table[1:]:
         row = {name: _cell(value) for name, value in zip(header, values, strict=False) if name}
@@ -60,54 +50,12 @@ def _rows_from_table(table) -> list[dict]:
     return rows
 
 
-def read_actuals_file(upload) -> list[dict]:
+def actuals_from_table(table) -> list[dict]:
     """Rows as dicts keyed by column; the first data row is line 2 of the file."""
-    return _rows_from_table(read_table(upload))
+    return _rows_from_table(table)
 
 
-#: the file types an import takes, by extension
-IMPORT_TYPES = (".csv", ".xlsx")
-#: rows read from a file at most: enough to say "too many" without reading a huge sheet
-READ_ROWS = MAX_ROWS + 100
-
-
-def _check_upload(upload, name: str) -> None:
-    limit = settings.IMPORT_MAX_BYTES
-    if upload.size is not None and upload.size > limit:
-        raise FileRejectedError(
-            _("The file is %(size)s; an import takes at most %(limit)s.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-        )
-    if not name.endswith(IMPORT_TYPES):
-        raise FileRejectedError(_("Upload a CSV (.csv) or Excel (.xlsx) file."))
-
-
-def read_table(upload) -> list:
-    """The cells of a CSV (UTF-8 or GB18030) or Excel file's first sheet, as rows of
-    values; the accounts and contacts imports (integrations.imports) use it too.
-
-    Refused before parsing: a file over ``IMPORT_MAX_BYTES``, another extension, an
-    .xlsx that is not a zip package, a .csv with binary content."""
-    name = (upload.name or "").lower()
-    _check_upload(upload, name)
-    content = upload.read()
-    if name.endswith(".xlsx"):
-        if not content.startswith(b"PK\x03\x04"):
-            raise FileRejectedError(_("This is not a readable Excel file."))
-        try:
-            from openpyxl import load_workbook
-
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            return list(islice(book.worksheets[0].iter_rows(values_only=True), READ_ROWS))
-        except Exception as error:
-            raise FileRejectedError(_("This is not a readable Excel file.")) from error
-    if b"\x00" in content:
-        raise FileRejectedError(_("Save the file as UTF-8 CSV or Excel."))
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("gb18030")
-        except UnicodeDecodeError as error:
-            raise FileRejectedError(_("Save the file as UTF-8 CSV or Excel.")) from error
-    return list(islice(csv.reader(io.StringIO(text)), READ_ROWS))
+def read_actuals_file(upload) -> list[dict]:
+    """An uploaded file's rows, read with the import limits (kam.uploads.read_table)."""
+    table = uploads.read_table(name=upload.name or "", content=upload.read(), max_rows=MAX_ROWS)
+    return actuals_from_table(table)

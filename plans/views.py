@@ -5,8 +5,6 @@ Views pick the queryset (the visibility rule is applied by kam.views), call one
 service and render. Every list runs a fixed number of queries.
 """
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +18,7 @@ from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from accounts.models import Account
+from kam import uploads
 from kam.choices import Role
 from kam.conflicts import EditConflictMixin
 from kam.forms import add_service_errors
@@ -37,7 +36,7 @@ from plans.forms import (
     QuotaForm,
     QuotaPickForm,
 )
-from plans.imports import COLUMNS, FileRejectedError, read_actuals_file
+from plans.imports import COLUMNS, MAX_ROWS, FileRejectedError, actuals_from_table
 from plans.models import AccountPlan, ActionItem, Actual, KamQuota, TeamQuota
 
 
@@ -328,6 +327,10 @@ class ActualListView(ScopedListView):
         return context
 
 
+#: rows of the actuals preview shown, and wrong rows listed at most
+PREVIEW_ROWS, PROBLEM_ROWS = 50, 100
+
+
 class ActualImportView(LoginRequiredMixin, FormView):
     """Upload a file, see a preview and every wrong row, then import all or nothing."""
 
@@ -343,37 +346,43 @@ class ActualImportView(LoginRequiredMixin, FormView):
         return super().get_context_data(columns=COLUMNS, **kwargs)
 
     def form_valid(self, form):
+        """A new file is staged and previewed; the import names the staged file by its
+        token (kam.uploads), so neither request carries the rows back."""
         upload = form.cleaned_data.get("file")
-        payload = form.cleaned_data.get("payload")
+        token = form.cleaned_data.get("upload")
+        user = self.request.user
         try:
             if upload:
-                rows = read_actuals_file(upload)
-            elif payload:
-                rows = json.loads(payload)
-                if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-                    raise FileRejectedError(gettext("Upload the file again."))
+                staged, table = uploads.upload_stage(
+                    actor=user, kind="import:actuals", upload=upload, max_rows=MAX_ROWS
+                )
+            elif token:
+                staged = uploads.upload_get(actor=user, kind="import:actuals", token=token)
+                table = uploads.upload_table(staged, max_rows=MAX_ROWS)
             else:
                 raise FileRejectedError(gettext("Choose a file."))
-        except (FileRejectedError, ValueError) as error:
+            rows = actuals_from_table(table)
+        except FileRejectedError as error:
             form.add_error("file", str(error))
             return self.form_invalid(form)
-        user = self.request.user
-        if upload:  # preview: show every row, name every wrong cell
+        if upload:  # preview: a page of rows and every wrong row, each wrong cell named
             _clean, errors = services.actuals_validate(actor=user, rows=rows)
+            shown = set(range(min(PREVIEW_ROWS, len(rows)))) | set(sorted(errors)[:PROBLEM_ROWS])
             preview = [
                 {
                     "line": index + 2,
-                    "values": [row.get(c, "") for c in COLUMNS],
+                    "values": [rows[index].get(c, "") for c in COLUMNS],
                     "errors": errors.get(index, {}),
                 }
-                for index, row in enumerate(rows)
+                for index in sorted(shown)
             ]
             return self.render_to_response(
                 self.get_context_data(
-                    form=ActualImportForm(initial={"payload": json.dumps(rows)}),
+                    form=ActualImportForm(initial={"upload": staged.token}),
                     preview=preview,
                     error_count=len(errors),
                     row_count=len(rows),
+                    shown_count=len(preview),
                 )
             )
         try:
@@ -381,6 +390,7 @@ class ActualImportView(LoginRequiredMixin, FormView):
         except services.ActualsRejectedError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
+        uploads.upload_finish(staged, result={"count": count})
         messages.success(self.request, gettext("%(count)s rows imported.") % {"count": count})
         return redirect("plans:actual-list")
 

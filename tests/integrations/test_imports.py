@@ -27,10 +27,8 @@ def _confirm(client, url, response):
     import re
 
     html = response.content.decode()
-    payload = re.search(r'name="payload" value="([^"]*)"', html).group(1)
-    import html as html_lib
-
-    data = {"payload": html_lib.unescape(payload), "confirm": "1"}
+    token = re.search(r'name="upload" value="([^"]*)"', html).group(1)
+    data = {"upload": token, "confirm": "1"}
     for index, selected in re.findall(
         r'name="map-(\d+)".*?<option value="([^"]*)" selected', html, re.S
     ):
@@ -114,11 +112,10 @@ def test_contacts_import_from_csv_with_a_remapped_column(client, world):
     response = client.post(url, {"file": SimpleUploadedFile("c.csv", content)})
     html = response.content.decode()
     assert "Line 2, column Account external id" in html  # "account" is not a known header
-    import html as html_lib
     import re
 
-    payload = html_lib.unescape(re.search(r'name="payload" value="([^"]*)"', html).group(1))
-    data = {"payload": payload, "map-0": "account_external_id", "map-1": "external_id",
+    token = re.search(r'name="upload" value="([^"]*)"', html).group(1)
+    data = {"upload": token, "map-0": "account_external_id", "map-1": "external_id",
             "map-2": "name", "map-3": "title", "confirm": "1"}  # fmt: skip
     assert client.post(url, data).status_code == 302
     contact = Contact.objects.get(external_id="C-1")
