@@ -16,27 +16,140 @@
     return window.matchMedia("(max-width: 576px)").matches;
   }
 
+  // Category labels are cut to this many display cells (a Chinese character is two)
+  // with an ellipsis; the tooltip names the category in full. Plots keep this height
+  // whatever the labels and the legend take.
+  var LABEL_CELLS = 14;
+  var NARROW_LABEL_CELLS = 8;
+  var MIN_PLOT_HEIGHT = 140;
+  var WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/;
+
+  function cellsOf(character) {
+    return WIDE.test(character) ? 2 : 1;
+  }
+
+  function truncate(text, limit) {
+    var characters = Array.from(String(text == null ? "" : text));
+    var total = characters.reduce(function (sum, character) {
+      return sum + cellsOf(character);
+    }, 0);
+    if (total <= limit) {
+      return characters.join("");
+    }
+    var out = "";
+    var width = 0;
+    for (var i = 0; i < characters.length; i += 1) {
+      var cells = cellsOf(characters[i]);
+      if (width + cells > limit - 1) {
+        break;
+      }
+      out += characters[i];
+      width += cells;
+    }
+    return out + "\u2026";
+  }
+
+  function encode(text) {
+    return window.echarts.format.encodeHTML(String(text == null ? "" : text));
+  }
+
+  function number(value) {
+    return typeof value === "number" ? value.toLocaleString() : value == null ? "—" : value;
+  }
+
+  // An axis tooltip naming the category in full (the axis shows it cut), escaped.
+  function axisTooltip(labels) {
+    return function (params) {
+      var list = Array.isArray(params) ? params : [params];
+      if (!list.length) {
+        return "";
+      }
+      var lines = ["<strong>" + encode(labels[list[0].dataIndex]) + "</strong>"];
+      list.forEach(function (item) {
+        lines.push(item.marker + encode(item.seriesName) + ": " + encode(number(item.value)));
+      });
+      return lines.join("<br>");
+    };
+  }
+
+  // The legend wraps onto as many lines as it needs; the plot starts below it.
+  function legendLines(element, names) {
+    var width = element.clientWidth || 600;
+    var used = 0;
+    var lines = 1;
+    names.forEach(function (name) {
+      var item = 35 + Array.from(String(name)).reduce(function (sum, character) {
+        return sum + cellsOf(character) * 7;
+      }, 0);
+      if (used > 0 && used + item > width) {
+        lines += 1;
+        used = 0;
+      }
+      used += item;
+    });
+    return lines;
+  }
+
   function base(data) {
     return {
       color: COLORS,
       animation: false,
       tooltip: { trigger: "axis", confine: true },
-      legend: { top: 0, type: "scroll" },
+      legend: { top: 0, left: 0, right: 0, type: "plain" },
       grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
     };
   }
 
   function bars(data, keys, options) {
     var option = base(data);
+    var limit = narrow() ? NARROW_LABEL_CELLS : LABEL_CELLS;
     option.xAxis = {
       type: "category",
       data: data.labels,
-      axisLabel: { interval: 0, rotate: narrow() || data.labels.length > 6 ? 40 : 0, hideOverlap: true },
+      axisLabel: {
+        interval: 0,
+        rotate: narrow() || data.labels.length > 6 ? 40 : 0,
+        hideOverlap: true,
+        formatter: function (value) {
+          return truncate(value, limit);
+        },
+      },
     };
     option.yAxis = { type: "value" };
+    option.tooltip.formatter = axisTooltip(data.labels);
     option.series = keys.map(function (key) {
       return Object.assign({ name: data.names[key], type: "bar", data: data[key] }, options || {});
     });
+    return option;
+  }
+
+  // Room for the legend above and the (cut, rotated) labels below, and never less
+  // than MIN_PLOT_HEIGHT for the plot itself: the element grows if it must.
+  function fit(element, option) {
+    if (!option.grid || !option.legend || option.legend.show === false) {
+      return option;
+    }
+    var names = (option.series || []).map(function (series) {
+      return series.name;
+    });
+    var top = 12 + 24 * legendLines(element, names);
+    option.grid.top = top;
+    var label = option.xAxis && option.xAxis.axisLabel;
+    var below = 24;
+    if (label && label.show !== false) {
+      var longest = (option.xAxis.data || []).reduce(function (widest, value) {
+        var text = label.formatter ? label.formatter(value) : String(value);
+        var width = Array.from(text).reduce(function (sum, character) {
+          return sum + cellsOf(character) * 7;
+        }, 0);
+        return Math.max(widest, width);
+      }, 0);
+      below = 16 + Math.ceil(longest * Math.sin(((label.rotate || 0) * Math.PI) / 180));
+    }
+    var needed = top + below + MIN_PLOT_HEIGHT;
+    if (element.clientHeight < needed) {
+      element.style.height = needed + "px";
+    }
     return option;
   }
 
@@ -84,6 +197,7 @@
     visits: function (data) {
       var option = bars({ labels: data.labels, names: data.names, values: data.values }, ["values"]);
       option.legend = { show: false };
+      option.grid.top = 16;
       option.yAxis.minInterval = 1;
       return option;
     },
@@ -95,7 +209,7 @@
     },
     pareto: function (data) {
       var option = bars({ labels: data.labels, names: data.names, revenue: data.revenue }, ["revenue"]);
-      option.xAxis.axisLabel = { show: !narrow(), interval: 0, rotate: 60, hideOverlap: true };
+      option.xAxis.axisLabel = Object.assign(option.xAxis.axisLabel, { show: !narrow(), rotate: 60 });
       option.yAxis = [{ type: "value" }, { type: "value", max: 100, axisLabel: { formatter: "{value}%" } }];
       option.series.push({
         name: data.names.cumulative,
@@ -113,10 +227,10 @@
     if (!data || !build || !window.echarts) {
       return;
     }
-    var chart = window.echarts.init(element, null, { renderer: "svg" });
     // No entry animation: figures people read every morning should be there at once,
     // and a segment is where it will stay as soon as the chart says it is ready.
-    var option = build(data);
+    var option = fit(element, build(data));
+    var chart = window.echarts.init(element, null, { renderer: "svg" });
     option.animation = false;
     chart.setOption(option);
     chart.on("click", function (params) {
