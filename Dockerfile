@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONPATH=/app \
-    STATIC_ROOT=/app/staticfiles
+    STATIC_ROOT=/app/staticfiles \
+    MEDIA_ROOT=/app/media
 
 # gettext provides msgfmt for `manage.py compilemessages`.
 RUN apt-get update \
@@ -36,7 +37,11 @@ RUN export DJANGO_SETTINGS_MODULE=kam.settings.production \
     && python manage.py compilemessages -v 0 \
     && python manage.py collectstatic --noinput -v 0
 
-RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /app kam
+# Attachments are written under MEDIA_ROOT, the one directory the kam user owns (compose
+# mounts a volume there, which takes this ownership).
+RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /app kam \
+    && mkdir -p /app/media \
+    && chown kam:kam /app/media
 USER kam
 
 ENV DJANGO_SETTINGS_MODULE=kam.settings.production
