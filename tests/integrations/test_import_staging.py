@@ -94,6 +94,7 @@ def test_a_two_thousand_row_chinese_csv_of_one_point_nine_megabytes_imports(clie
     data = _confirm_data(html)
     data["csrfmiddlewaretoken"] = "x" * 64  # what a browser adds
     assert len(urlencode(data).encode()) < 1024, urlencode(data)
+    print(f"confirm request body: {len(urlencode(data).encode())} bytes")  # noqa: T201
     started = time.monotonic()
     done = client.post(reverse(URL), data)
     import_seconds = time.monotonic() - started
@@ -156,6 +157,7 @@ def test_a_deflate_bomb_is_refused_quickly_and_briefly(client, world):
         assert elapsed < 2, (url_name, elapsed)
         assert len(response.content) < 100_000, (url_name, len(response.content))
         assert "The Excel file unpacks to" in response.content.decode(), url_name
+        print(f"{url_name}: {elapsed:.3f}s, {len(response.content)} bytes")  # noqa: T201
     assert not StagedUpload.objects.exists()
 
 
@@ -169,6 +171,7 @@ def test_a_declared_dimension_bomb_is_read_narrowly(client, world):
     html = response.content.decode()
     assert elapsed < 2, elapsed
     assert len(response.content) < 100_000, len(response.content)
+    print(f"declared A1:XFD1048576: {elapsed:.3f}s, {len(response.content)} bytes")  # noqa: T201
     assert len(re.findall(r'<select [^>]*name="map-', html)) == 2  # the header's columns
     assert "1 row is ready to import" in html
     done = client.post(reverse(URL), _confirm_data(html))
