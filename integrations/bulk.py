@@ -13,10 +13,11 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from psycopg.errors import DeadlockDetected, SerializationFailure
 from rest_framework import serializers
 
 from accounts.choices import (
@@ -165,6 +166,7 @@ def _update_from_arrays(table, columns, rows, *, key="id"):
     # no shortcut for an empty list: a batch runs the same statements whatever it holds
     names = [key] + [name for name, _ in columns]
     types = ["bigint[]"] + [kind for _, kind in columns]
+    rows = sorted(rows, key=lambda row: row[key])  # rows locked in one order by every batch
     arrays = [[row[name] for row in rows] for name in names]
     unnest = ", ".join(f"%s::{kind}" for kind in types)
     sets = ", ".join(f"{name} = u.{name}" for name, _ in columns)
@@ -189,9 +191,13 @@ def _with_pinyin(rows):
     return rows
 
 
-def _insert_from_arrays(table, columns, rows, extra_sql=("", "")):
-    """INSERT … SELECT unnest(arrays); ``extra_sql`` = (more columns, their SQL values)."""
+def _insert_from_arrays(table, columns, rows, extra_sql=("", ""), *, order=()):
+    """INSERT … SELECT unnest(arrays); ``extra_sql`` = (more columns, their SQL values).
+    Rows go in sorted by their unique key (``order``: its columns), so two batches over
+    the same new keys wait for each other in one order and never deadlock."""
     # no shortcut for an empty list: a batch runs the same statements whatever it holds
+    if order:
+        rows = sorted(rows, key=lambda row: tuple(str(row[name] or "") for name in order))
     names = [name for name, _ in columns]
     arrays = [[row[name] for row in rows] for name in names]
     unnest = ", ".join(f"%s::{kind}" for _, kind in columns)
@@ -371,48 +377,69 @@ def accounts_validate(*, actor: User, rows: list) -> tuple[list, list, list, dic
     return updates, inserts, links, errors
 
 
+def _lost_race(error) -> bool:
+    """A unique key a concurrent batch committed first, or a deadlock PostgreSQL broke."""
+    if isinstance(error, IntegrityError):
+        return True
+    return isinstance(error.__cause__, DeadlockDetected | SerializationFailure)
+
+
+def _once_more_after_a_lost_race(write):
+    """Run ``write`` (read the batch's records, then write them) in a savepoint; when a
+    concurrent batch over the same keys got in first, run it once more (its records are
+    now there to update). A second loss is a 400 asking to send the batch again, never a
+    500, and nothing of the batch is written."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return write()
+        except (IntegrityError, OperationalError) as error:
+            if not _lost_race(error):
+                raise
+            if attempt == 2:
+                message = _("Another change got in first: send the batch again.")
+                raise BatchRejectedError({0: {"non_field_errors": [message]}}) from error
+    raise AssertionError("unreachable")
+
+
 @transaction.atomic
 def accounts_upsert(*, actor: User, rows: list, limit: int = MAX_BATCH) -> dict:
     _refuse(actor)
     if len(rows) > limit:
         raise _too_many(limit)
     plan_for_whole_tables()
+    return _once_more_after_a_lost_race(lambda: _accounts_write(actor, rows))
+
+
+def _accounts_write(actor: User, rows: list) -> dict:
     updates, inserts, links, errors = accounts_validate(actor=actor, rows=rows)
     if errors:
         raise BatchRejectedError(errors)
     table = Account._meta.db_table
-    try:
-        with transaction.atomic():
-            updated = _update_from_arrays(
-                table, [*ACCOUNT_COLUMNS, *PINYIN_COLUMNS], _with_pinyin(updates)
-            )
-            created = _insert_from_arrays(
-                table,
-                [*ACCOUNT_COLUMNS, *PINYIN_COLUMNS, ("created_by_id", "bigint[]")],
-                [{**row, "created_by_id": actor.pk} for row in _with_pinyin(inserts)],
-                extra_sql=("tier, computed_tier, approved_tier, health_status, tags, "
-                           "created_at, updated_at",
-                           "'', '', '', '', '{}', now(), now()"),
-            )  # fmt: skip
-            if True:  # always, so every batch runs the same statements
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        f"""
-                        UPDATE {table} AS a SET parent_id = p.id, updated_at = now()
-                        FROM unnest(%s::text[], %s::text[]) AS u(child, parent)
-                        JOIN {table} p ON p.external_id = u.parent
-                        WHERE a.external_id = u.child AND a.parent_id IS DISTINCT FROM p.id
-                          AND a.id <> p.id
-                        """,  # noqa: S608
-                        [
-                            [link["external_id"] for link in links],
-                            [link["parent"] for link in links],
-                        ],
-                    )
-    except IntegrityError as error:
-        raise BatchRejectedError(
-            {0: {"non_field_errors": [_("Another change got in first: send the batch again.")]}}
-        ) from error
+    updated = _update_from_arrays(table, [*ACCOUNT_COLUMNS, *PINYIN_COLUMNS], _with_pinyin(updates))
+    created = _insert_from_arrays(
+        table,
+        [*ACCOUNT_COLUMNS, *PINYIN_COLUMNS, ("created_by_id", "bigint[]")],
+        [{**row, "created_by_id": actor.pk} for row in _with_pinyin(inserts)],
+        extra_sql=("tier, computed_tier, approved_tier, health_status, tags, "
+                   "created_at, updated_at",
+                   "'', '', '', '', '{}', now(), now()"),
+        order=("external_id", "credit_code"),
+    )  # fmt: skip
+    with connection.cursor() as cursor:  # always, so every batch runs the same statements
+        cursor.execute(
+            f"""
+            UPDATE {table} AS a SET parent_id = p.id, updated_at = now()
+            FROM unnest(%s::text[], %s::text[]) AS u(child, parent)
+            JOIN {table} p ON p.external_id = u.parent
+            WHERE a.external_id = u.child AND a.parent_id IS DISTINCT FROM p.id
+              AND a.id <> p.id
+            """,  # noqa: S608
+            [
+                [link["external_id"] for link in links],
+                [link["parent"] for link in links],
+            ],
+        )
     return {
         "rows": len(rows),
         "created": created,
@@ -509,30 +536,22 @@ def contacts_upsert(*, actor: User, rows: list, limit: int = MAX_BATCH) -> dict:
     if len(rows) > limit:
         raise _too_many(limit)
     plan_for_whole_tables()
+    return _once_more_after_a_lost_race(lambda: _contacts_write(actor, rows))
+
+
+def _contacts_write(actor: User, rows: list) -> dict:
     updates, inserts, errors = contacts_validate(actor=actor, rows=rows)
     if errors:
         raise BatchRejectedError(errors)
     table = Contact._meta.db_table
-    try:
-        with transaction.atomic():
-            updated = _update_from_arrays(
-                table, [*CONTACT_COLUMNS, *PINYIN_COLUMNS], _with_pinyin(updates)
-            )
-            created = _insert_from_arrays(
-                table,
-                [
-                    *CONTACT_COLUMNS,
-                    *PINYIN_COLUMNS,
-                    ("account_id", "bigint[]"),
-                    ("external_id", "text[]"),
-                ],
-                _with_pinyin(inserts),
-                extra_sql=("created_at, updated_at", "now(), now()"),
-            )
-    except IntegrityError as error:
-        raise BatchRejectedError(
-            {0: {"non_field_errors": [_("Another change got in first: send the batch again.")]}}
-        ) from error
+    updated = _update_from_arrays(table, [*CONTACT_COLUMNS, *PINYIN_COLUMNS], _with_pinyin(updates))
+    created = _insert_from_arrays(
+        table,
+        [*CONTACT_COLUMNS, *PINYIN_COLUMNS, ("account_id", "bigint[]"), ("external_id", "text[]")],
+        _with_pinyin(inserts),
+        extra_sql=("created_at, updated_at", "now(), now()"),
+        order=("account_id", "external_id"),
+    )
     return {
         "rows": len(rows),
         "created": created,

@@ -241,6 +241,10 @@ class CoordinateField(serializers.DecimalField):
 
     def validate_precision(self, value):
         step = Decimal(1).scaleb(-self.decimal_places)
+        whole_digits = self.max_digits - self.decimal_places
+        if not value.is_finite() or abs(value) >= Decimal(10) ** whole_digits:
+            # "1e30" or 23 digits: too large to round (InvalidOperation), and to keep
+            self.fail("max_whole_digits", max_whole_digits=whole_digits)
         return super().validate_precision(value.quantize(step, rounding=ROUND_HALF_EVEN))
 
 

@@ -24,6 +24,8 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
+from kam.api.fields import TEXT_MAX_LENGTH, DateTimeField
+
 _TEXT_FIELDS = (fields.CharField, fields.EmailField, fields.URLField, fields.SlugField)
 
 
@@ -170,6 +172,24 @@ class RowListSerializer(serializers.ListSerializer):
 # the cost). A subclass's own ``get_fields`` still runs on the copy. No docstring: the
 # OpenAPI schema would give it as the description of every resource without one.
 class ModelSerializer(serializers.ModelSerializer):
+    # date-times at the calendar's edges are a 400, not an OverflowError
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
+
+    def build_standard_field(self, field_name, model_field):
+        """Text fields take at most ``TEXT_MAX_LENGTH`` characters."""
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if (
+            isinstance(model_field, models.TextField)
+            and "max_length" not in kwargs
+            and "choices" not in kwargs
+            and not kwargs.get("read_only")
+        ):
+            kwargs["max_length"] = TEXT_MAX_LENGTH
+        return field_class, kwargs
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         meta = cls.__dict__.get("Meta")

@@ -3,6 +3,7 @@
 import hashlib
 
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import APIException, MethodNotAllowed, PermissionDenied
@@ -109,6 +110,11 @@ class ScopedViewSet(viewsets.GenericViewSet):
         return super().handle_exception(exc)
 
     def get_object(self):
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if value is None:  # a route of no object (OPTIONS asks about a PUT on one)
+            raise Http404
+        if self.lookup_field in ("pk", "id") and not (value.isascii() and value.isdigit()):
+            raise Http404  # "١" is no alias of 1: ids are ASCII digits
         obj = super().get_object()
         header = self.request.headers.get("If-Match")
         # the method received, not the one OPTIONS asks about (it reads the form of a PUT)

@@ -316,6 +316,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "kam.api.pagination.PageNumberPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "kam.api.parsers.JSONParser",  # a too-deeply nested body is a 400
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "kam.api.throttling.PerTokenRateThrottle",
         "kam.api.throttling.PerUserRateThrottle",
