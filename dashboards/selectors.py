@@ -57,6 +57,7 @@ from opportunities.selectors import (
 )
 from plans.selectors import (
     action_items_due,
+    attainment_by_team,
     kam_attainment,
     quarter_of,
     team_attainment,
@@ -278,33 +279,18 @@ def team_dashboard(*, user, team: Team, period: Period) -> dict:
     rows = []
     for member in members:
         pk = member.pk
-        mine = accounts.by_owner.get(pk, {})
         attainment = by_kam.get(pk)
         rows.append(
             KamRow(
                 user=member,
-                accounts=mine.get("accounts", 0),
-                visits=activity.recent.get(pk, 0),
-                overdue_revisits=activity.overdue.get(pk, 0),
-                past_cadence=mine.get("past_cadence", 0),
-                red=mine.get("red", 0),
-                weighted=weighted.get(pk, ZERO),
+                **kam_figures(pk, accounts=accounts, activity=activity, weighted=weighted),
                 quarter_rate=attainment.rate if attainment else None,
                 ytd_rate=attainment.ytd_rate if attainment else None,
-                breached=mine.get("breached", 0),
                 links={
-                    "accounts": link("accounts:list", owner=pk),
-                    "visits": link("accounts:visit-list", who="all", logged_by=pk,
-                                   occurred_after=since.isoformat()),
-                    "overdue_revisits": link("accounts:visit-list", who="all",
-                                             follow_up="overdue", next_visit_owner=pk),
-                    "past_cadence": link("accounts:list", owner=pk, past_cadence="true"),
-                    "red": link("accounts:list", owner=pk, health="red"),
-                    "weighted": link("opportunities:list", owner=pk, status="open"),
+                    **figure_links(owners=[pk], since=since),
                     "quarter_rate": link("plans:attainment", year=period.year,
                                          quarter=period.quarter, kam=pk),
                     "ytd_rate": link("plans:attainment", year=period.year, kam=pk),
-                    "breached": link("accounts:complaint-list", sla="breached", account_owner=pk),
                 },
             )
         )  # fmt: skip
@@ -316,6 +302,117 @@ def team_dashboard(*, user, team: Team, period: Period) -> dict:
             weeks=activity.weeks, loggers=owners,
         ),
     }  # fmt: skip
+
+
+#: the figures of a KAM row that add up over a team's KAMs
+SUMMED = ("accounts", "visits", "overdue_revisits", "past_cadence", "red", "weighted", "breached")
+
+
+def kam_figures(pk, *, accounts, activity, weighted) -> dict:
+    """A KAM row's counts and weighted pipeline, from the team's accounts, visits and
+    forecast cube read once (``team_accounts``, ``team_visits``, ``cube_by``)."""
+    mine = accounts.by_owner.get(pk, {})
+    return {
+        "accounts": mine.get("accounts", 0),
+        "visits": activity.recent.get(pk, 0),
+        "overdue_revisits": activity.overdue.get(pk, 0),
+        "past_cadence": mine.get("past_cadence", 0),
+        "red": mine.get("red", 0),
+        "weighted": weighted.get(pk, ZERO),
+        "breached": mine.get("breached", 0),
+    }
+
+
+def figure_links(*, owners: list, since: date) -> dict:
+    """The lists behind a row's counts and pipeline: a KAM's (one owner) or a team's
+    KAMs' (their ids)."""
+    return {
+        "accounts": link("accounts:list", owner=owners),
+        "visits": link("accounts:visit-list", who="all", logged_by=owners,
+                       occurred_after=since.isoformat()),
+        "overdue_revisits": link("accounts:visit-list", who="all", follow_up="overdue",
+                                 next_visit_owner=owners),
+        "past_cadence": link("accounts:list", owner=owners, past_cadence="true"),
+        "red": link("accounts:list", owner=owners, health="red"),
+        "weighted": link("opportunities:list", owner=owners, status="open"),
+        "breached": link("accounts:complaint-list", sla="breached", account_owner=owners),
+    }  # fmt: skip
+
+
+# --- all teams ---------------------------------------------------------------------------
+
+
+@dataclass
+class TeamRow:
+    """A team on the "All teams" dashboard: the sums of its KAM rows (``team_dashboard``'s
+    figures), and the team's attainment (``attainment_by_team``, the attainment page's)."""
+
+    team: Team
+    kams: int = 0
+    accounts: int = 0
+    visits: int = 0
+    overdue_revisits: int = 0
+    past_cadence: int = 0
+    red: int = 0
+    weighted: Decimal = ZERO
+    quarter_rate: Decimal | None = None
+    ytd_rate: Decimal | None = None
+    breached: int = 0
+    url: str = ""  # the team's own dashboard: its KAMs
+    links: dict = field(default_factory=dict)
+
+
+def all_teams_dashboard(*, user, teams, period: Period) -> dict:
+    """A row per team with the figures of its KAM rows summed: what ``team_dashboard``
+    shows each team, read for every team at once (a KAM in two teams counts in both,
+    as on each team's dashboard). 10 queries whatever the number of teams and KAMs: the
+    teams and their members, the accounts, visits and forecast cube of all their people,
+    and the teams' attainment."""
+    today = period.today
+    teams = list(teams)
+    members = {team.pk: [] for team in teams}
+    for team_id, user_id in (
+        TeamMembership.objects.filter(team__in=[team.pk for team in teams])
+        .order_by("user_id")
+        .values_list("team_id", "user_id")
+    ):
+        members[team_id].append(user_id)
+    member_ids = sorted({pk for ids in members.values() for pk in ids})
+    owners = sorted({*member_ids, *(team.supervisor_id for team in teams)})
+    since = today - timedelta(days=ACTIVITY_DAYS)
+
+    accounts = team_accounts(user=user, owners=owners, today=today, ranked=False)
+    activity = team_visits(user=user, loggers=owners, revisit_owners=member_ids,
+                           since=day_start(since), first=since, today=today)  # fmt: skip
+    cube = forecast_cube(
+        user=user, queryset=filter_by_team(Opportunity.objects.all(), teams), today=today
+    )
+    weighted = {owner: row["weighted"] for owner, row in cube_by(cube, "owner").items()}
+    attainment = {
+        row.key: row
+        for row in attainment_by_team(
+            user=user, year=period.year, quarter=period.quarter, as_of=today
+        )
+    }
+
+    rows = []
+    for team in teams:
+        row = TeamRow(team=team, kams=len(members[team.pk]))
+        for pk in members[team.pk]:
+            figures = kam_figures(pk, accounts=accounts, activity=activity, weighted=weighted)
+            for name in SUMMED:
+                setattr(row, name, getattr(row, name) + figures[name])
+        reached = attainment.get(team.pk)
+        row.quarter_rate = reached.rate if reached else None
+        row.ytd_rate = reached.ytd_rate if reached else None
+        row.url = link("dashboards:team", team=team.pk, year=period.year, quarter=period.quarter)
+        row.links = {
+            **figure_links(owners=members[team.pk], since=since),
+            "quarter_rate": link("plans:attainment", year=period.year, quarter=period.quarter),
+            "ytd_rate": link("plans:attainment", year=period.year),
+        }
+        rows.append(row)
+    return {"team_rows": rows}
 
 
 # --- the team's accounts and visits, one read each -------------------------------------------
@@ -348,13 +445,14 @@ def _cadence_days():
     )
 
 
-def team_accounts(*, user, owners, today: date) -> TeamAccounts:
+def team_accounts(*, user, owners, today: date, ranked: bool = True) -> TeamAccounts:
     """The visible accounts of ``owners``, archived ones included, read once with what
     the dashboard counts of each: health, tier, whether it is past its visit cadence
     (``accounts_past_cadence``), its breached complaints (``breached_complaints_by_owner``)
-    and its annual revenue (``revenue_concentration``). One query; the counts are summed
-    here. The last visit is read per account from the (account, occurred_at) index,
-    which costs one index entry per account where a join read every visit."""
+    and its annual revenue (``revenue_concentration``; not read when ``ranked`` is
+    false). One query; the counts are summed here. The last visit is read per account
+    from the (account, occurred_at) index, which costs one index entry per account where
+    a join read every visit."""
     now = timezone.now()
     breached = (
         Complaint.objects.visible_to(user)
@@ -371,7 +469,7 @@ def team_accounts(*, user, owners, today: date) -> TeamAccounts:
         .annotate(
             cadence_due_on=_cadence_due_on(),
             breached=Coalesce(Subquery(breached), 0),
-            revenue=annual_revenue(today),
+            revenue=annual_revenue(today) if ranked else Value(None, output_field=IntegerField()),
         )
         .values("pk", "name", "owner_id", "archived_at", "health_status", "tier",
                 "cadence_due_on", "breached", "revenue")
@@ -390,10 +488,13 @@ def team_accounts(*, user, owners, today: date) -> TeamAccounts:
         mine["past_cadence"] += row["cadence_due_on"] < today
         health[row["health_status"]] = health.get(row["health_status"], 0) + 1
         tiers[row["tier"]] = tiers.get(row["tier"], 0) + 1
-        revenues.append((_Ranked(row["pk"], row["name"]), row["revenue"]))
-    concentration = concentration_from(revenues, limit=CONCENTRATION_ROWS)
-    for ranked in concentration.rows:  # an account object only for the rows shown
-        ranked["account"] = Account(pk=ranked["account"].pk, name=ranked["account"].name)
+        if ranked:
+            revenues.append((_Ranked(row["pk"], row["name"]), row["revenue"]))
+    concentration = None
+    if ranked:
+        concentration = concentration_from(revenues, limit=CONCENTRATION_ROWS)
+        for shown in concentration.rows:  # an account object only for the rows shown
+            shown["account"] = Account(pk=shown["account"].pk, name=shown["account"].name)
     return TeamAccounts(by_owner=by_owner, health=health, tiers=tiers, concentration=concentration)
 
 

@@ -12,6 +12,8 @@ from plans.choices import QUARTERS
 
 #: who opens the team dashboard
 TEAM_ROLES = (Role.SUPERVISOR, Role.EXECUTIVE, Role.ADMIN)
+#: the team dashboard's ?team= for a row per team
+ALL_TEAMS = "all"
 
 
 class MyDayView(LoginRequiredMixin, TemplateView):
@@ -27,7 +29,8 @@ class MyDayView(LoginRequiredMixin, TemplateView):
 
 class TeamDashboardView(LoginRequiredMixin, TemplateView):
     """A team's dashboard: supervisors see the teams they lead, executives and admins
-    every team; KAMs are refused (403)."""
+    every team, and "All teams" (a row per team, each leading to its KAMs); KAMs are
+    refused (403)."""
 
     template_name = "dashboards/team.html"
 
@@ -39,15 +42,27 @@ class TeamDashboardView(LoginRequiredMixin, TemplateView):
         teams = list(selectors.dashboard_teams(user))
         period = selectors.period_from(self.request.GET)
         wanted = self.request.GET.get("team", "")
-        team = next((t for t in teams if str(t.pk) == wanted), teams[0] if teams else None)
+        # "All teams" (a row per team) for whoever may open more than one team; the
+        # default for those who lead none of them (executives, admins).
+        offers_all = len(teams) > 1
+        leads_none = not any(t.supervisor_id == user.pk for t in teams)
+        show_all = offers_all and (wanted == ALL_TEAMS or (wanted == "" and leads_none))
+        team = None
+        if not show_all:
+            team = next((t for t in teams if str(t.pk) == wanted), teams[0] if teams else None)
         context.update(
             teams=teams,
             team=team,
+            offers_all=offers_all,
+            show_all=show_all,
+            all_teams=ALL_TEAMS,
             period=period,
             years=range(period.today.year - 3, period.today.year + 2),
             quarters=QUARTERS,
         )
-        if team is not None:
+        if show_all:
+            context.update(selectors.all_teams_dashboard(user=user, teams=teams, period=period))
+        elif team is not None:
             context.update(selectors.team_dashboard(user=user, team=team, period=period))
         return context
 

@@ -286,6 +286,8 @@ URLS = {
     "api:stage-detail": Url("api-detail", "stage"),
     "api:product-line-list": Url("api-list", "product_line"),
     "api:product-line-detail": Url("api-detail", "product_line"),
+    # a board column's next cards, by stage; which cards: tests/opportunities/test_board.py
+    "opportunities:board-column": Url("detail", "stage"),
     "api:contract-list": Url("api-list", "contract"),
     "api:contract-detail": Url("api-detail", "contract"),
     "api:contract-review": Url("api-post", "contract"),
