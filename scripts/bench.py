@@ -219,6 +219,8 @@ def endpoints(subjects) -> list[dict]:
         ("team dashboard", "/dashboards/team/", "supervisor", "dashboard"),
         ("team dashboard (executive, all teams)", "/dashboards/team/", "executive", "dashboard"),
         ("report: plan vs actual", "/dashboards/reports/plan-actual/", "supervisor", "page"),
+        ("opportunity board (supervisor)", "/opportunities/board/", "supervisor", "board"),
+        ("opportunity board (executive)", "/opportunities/board/", "executive", "board"),
         ("report: pipeline", "/dashboards/reports/pipeline/", "supervisor", "page"),
         ("report: activity", "/dashboards/reports/activity/", "supervisor", "page"),
         ("report: complaint SLA", "/dashboards/reports/complaint-sla/", "supervisor", "page"),
@@ -533,7 +535,7 @@ def budgets(items, batch, load, scale) -> list[dict]:
                 "<= 150 ms",
                 (item.get("p95_ms") or 1e9) <= 150,
             )
-        elif item["kind"] == "dashboard":
+        elif item["kind"] in ("dashboard", "board"):
             check(
                 f"{item['name']}: p95",
                 item.get("p95_ms"),
