@@ -65,8 +65,10 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 
 # The application is loaded once, in the master, then forked: the workers share its
 # start-up objects (frozen out of the collector by kam.wsgi, so their pages stay shared)
-# and a replaced worker starts in milliseconds.
-preload_app = True
+# and a replaced worker starts in milliseconds. `make run` with DEBUG on sets
+# GUNICORN_RELOAD instead: each worker loads the code itself and restarts when it changes.
+reload = os.environ.get("GUNICORN_RELOAD", "").lower() in ("1", "true", "yes")
+preload_app = not reload
 
 # A request that runs for longer than this is killed with its worker (the slowest page
 # takes well under a second; a report export a few); the worker then gets this long to

@@ -220,7 +220,7 @@ def _serve(arguments, environment, group) -> None:
     _manage(environment, "migrate", "--noinput", "-v", "0")
     _manage(environment, "seed_demo", "--lang", arguments.lang)
     python_bin = Path(sys.executable).parent
-    group.start("web", [sys.executable, "manage.py", "runserver", f"{host}:{port}"], environment)
+    group.start("web", _web_command(host, port), _web_environment(environment))
     group.start(
         "worker",
         [str(python_bin / "celery"), "-A", "kam", "worker", "-l", "info", "--concurrency", "2"],
@@ -245,6 +245,29 @@ def _serve(arguments, environment, group) -> None:
             log(f"{exited[0]} exited with code {exited[1]}; stopping")
             return
         time.sleep(0.5)
+
+
+def _web_command(host, port) -> list[str]:
+    """gunicorn with the production configuration (gunicorn.conf.py), on HOST:PORT."""
+    bind = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--config", str(BASE_DIR / "gunicorn.conf.py"),
+        "--bind", bind,
+        "kam.wsgi:application",
+    ]  # fmt: skip
+
+
+def _web_environment(environment) -> dict:
+    """On a developer's machine: two workers unless WEB_CONCURRENCY says otherwise, and with
+    DEBUG on (kam.settings.local's default) workers that restart when the code changes."""
+    environment = {**environment}
+    environment.setdefault("WEB_CONCURRENCY", "2")
+    settings_module = environment.get("DJANGO_SETTINGS_MODULE", "")
+    debug = environment.get("DEBUG", "true" if settings_module.endswith(".local") else "false")
+    if debug.lower() in ("1", "true", "yes", "on"):
+        environment.setdefault("GUNICORN_RELOAD", "true")
+    return environment
 
 
 def _web_answers(host, port, group, timeout=120) -> bool:

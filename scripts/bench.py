@@ -13,7 +13,12 @@
    on a free loopback port.
 4. A bounded load run: ``--users`` concurrent simulated users for
    ``--load-seconds`` (70 % reads, 20 % visit logging, 10 % dashboards).
-5. ``bench/report.md`` and ``bench/results.json`` with a met / missed check per budget.
+5. A soak: ``--soak-requests`` mixed requests with worker recycling off, each worker's
+   RSS sampled; its growth after the warm-up has a budget of 10 %.
+6. ``bench/report.md`` and ``bench/results.json`` with a met / missed check per budget,
+   and the configuration it ran: gunicorn.conf.py (the image's and compose's, workers
+   from the CPU count unless ``--workers``) and PostgreSQL's settings beside those
+   kam/embedded.py and docker-compose.yml give it.
 """
 
 import argparse
@@ -328,26 +333,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+GUNICORN_CONFIG = BASE_DIR / "gunicorn.conf.py"
+
+
 @contextmanager
-def gunicorn(env, workers: int):
+def gunicorn(env, workers: int | None, **overrides):
+    """gunicorn as production runs it (gunicorn.conf.py), on a free loopback port; the
+    access log goes to a file, and `overrides` are environment variables the config reads."""
     port = free_port()
+    command = [PY, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG)]
+    command += ["--bind", f"127.0.0.1:{port}"]
+    if workers:
+        command += ["--workers", str(workers)]
+    access_log = BASE_DIR / ".data" / "bench-access.log"
+    access_log.parent.mkdir(exist_ok=True)
     process = subprocess.Popen(  # noqa: S603
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "kam.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            "2",
-            "--log-level",
-            "warning",
-        ],
+        [*command, "kam.wsgi:application"],
         cwd=BASE_DIR,
-        env=env,
+        env={
+            **env,
+            "GUNICORN_ACCESS_LOG": str(access_log),
+            "GUNICORN_LOG_LEVEL": "warning",
+            **overrides,
+        },
     )
     import httpx
 
@@ -365,6 +373,65 @@ def gunicorn(env, workers: int):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def server_configuration(workers: int | None) -> dict:
+    """The configuration the bench serves with: gunicorn.conf.py as read in this
+    environment (and --workers), and PostgreSQL's settings against the embedded server's."""
+    import runpy
+
+    from django.db import connection
+
+    from kam.embedded import POSTGRES_SETTINGS
+
+    config = runpy.run_path(str(GUNICORN_CONFIG))
+    gunicorn_config = {
+        "file": GUNICORN_CONFIG.name,
+        "worker_class": config["worker_class"],
+        "workers": workers or config["workers"],
+        "workers_from_config": not workers,
+        "cpus": config["cpus"],
+        "threads": config.get("threads", 1),
+        "max_requests": config["max_requests"],
+        "max_requests_jitter": config["max_requests_jitter"],
+        "timeout": config["timeout"],
+        "preload_app": config["preload_app"],
+    }
+    postgres = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+        for name in POSTGRES_SETTINGS:
+            cursor.execute(f"SHOW {name}")
+            postgres[name] = cursor.fetchone()[0]
+    return {
+        "gunicorn": gunicorn_config,
+        "postgres_version": version,
+        "postgres": postgres,
+        "postgres_as_embedded": postgres == POSTGRES_SETTINGS,
+    }
+
+
+def describe_configuration(configuration: dict) -> str:
+    server = configuration["gunicorn"]
+    workers = f"{server['workers']} {server['worker_class']} workers"
+    if server["threads"] > 1:
+        workers += f" x {server['threads']} threads"
+    origin = (
+        f"2 x {server['cpus']} CPUs + 1" if server["workers_from_config"] else "set by --workers"
+    )
+    postgres = ", ".join(f"{key} {value}" for key, value in configuration["postgres"].items())
+    same = (
+        "the settings kam/embedded.py and docker-compose.yml give it"
+        if configuration["postgres_as_embedded"]
+        else "**not** the settings kam/embedded.py and docker-compose.yml give it"
+    )
+    return (
+        f"gunicorn with `{server['file']}`: {workers} ({origin}), max_requests "
+        f"{server['max_requests']} + up to {server['max_requests_jitter']}, timeout "
+        f"{server['timeout']} s, {'preloaded' if server['preload_app'] else 'not preloaded'}; "
+        f"PostgreSQL {configuration['postgres_version']} with {postgres} ({same})."
+    )
 
 
 def _cpu_seconds(pid) -> float:
@@ -398,7 +465,7 @@ def cpu_reference_ms() -> float:
 def headers_for(item, cookies, tokens):
     if item["url"].startswith("/api/"):
         return {"Authorization": f"Token {tokens[item['as']]}", "Accept": "application/json"}
-    if item["kind"] == "search":  # the navbar's dropdown, an htmx request
+    if item.get("kind") == "search":  # the navbar's dropdown, an htmx request
         return {"Cookie": cookies[item["as"]], "HX-Request": "true"}
     return {"Cookie": cookies[item["as"]]}
 
@@ -499,12 +566,100 @@ async def _load(base, cookies, tokens, subjects, users: int, seconds: float) -> 
     }
 
 
+SOAK_WARM_UP = 0.1  # the share of the soak's requests before its baseline sample
+
+
+async def _soak(base, cookies, tokens, subjects, requests: int, concurrency: int, pid) -> dict:
+    """Many mixed requests against gunicorn with worker recycling off, each worker's RSS
+    sampled as they go: a leak shows as growth after the warm-up."""
+    import httpx
+    import psutil
+
+    account = subjects["account"]
+    mix = [
+        *[("/api/v1/accounts/?page_size=100", "executive")] * 2,
+        *[("/api/v1/visits/?page_size=100", "executive")] * 2,
+        ("/api/v1/contacts/?page_size=100", "executive"),
+        ("/accounts/?tier=A&tier=B&status=active", "kam"),
+        ("/accounts/visits/", "supervisor"),
+        (f"/accounts/{account.pk}/", "kam"),
+        ("/opportunities/board/", "kam"),
+        ("/dashboards/my-day/", "kam"),
+    ]
+    rng = random.Random(2026)  # noqa: S311 - a load mix, not security
+    order = [rng.choice(mix) for _ in range(requests)]
+    every = max(1, requests // 20)
+    samples, errors, done = [], 0, 0
+    master = psutil.Process(pid)
+
+    def sample():
+        rss = {}
+        for worker in master.children():
+            try:
+                rss[worker.pid] = round(worker.memory_info().rss / 2**20, 1)
+            except psutil.NoSuchProcess:
+                continue
+        samples.append({"requests": done, "rss_mb": rss})
+
+    sample()
+    queue = iter(order)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    started = time.perf_counter()
+
+    async def client_loop(client):
+        nonlocal done, errors
+        for url, role in queue:
+            try:
+                response = await client.get(
+                    url, headers=headers_for({"url": url, "as": role}, cookies, tokens)
+                )
+                errors += response.status_code != 200
+            except httpx.HTTPError:
+                errors += 1
+            done += 1
+            if done % every == 0:
+                sample()
+
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    if samples[-1]["requests"] != done:
+        sample()
+    warm_at = requests * SOAK_WARM_UP
+    baseline = next(item for item in samples if item["requests"] >= warm_at)
+    final = samples[-1]
+    workers = []
+    for worker, warm in sorted(baseline["rss_mb"].items()):
+        end = final["rss_mb"].get(worker)
+        series = [item["rss_mb"][worker] for item in samples if worker in item["rss_mb"]]
+        workers.append(
+            {
+                "pid": worker,
+                "start_mb": samples[0]["rss_mb"].get(worker),
+                "after_warm_up_mb": warm,
+                "end_mb": end,
+                "max_mb": max(series),
+                "growth_pct": round((end - warm) * 100 / warm, 1) if end else None,
+            }
+        )
+    return {
+        "requests": done,
+        "concurrency": concurrency,
+        "seconds": round(elapsed, 1),
+        "rps": round(done / elapsed, 1),
+        "errors": errors,
+        "warm_up_requests": baseline["requests"],
+        "workers": workers,
+        "samples": samples,
+    }
+
+
 # ---------------------------------------------------------------- budgets and report
 
 LIST_KINDS = {"list"}
 
 
-def budgets(items, batch, load, scale) -> list[dict]:
+def budgets(items, batch, load, scale, soak=None) -> list[dict]:
     checks = []
 
     def check(name, value, limit, met):
@@ -557,6 +712,16 @@ def budgets(items, batch, load, scale) -> list[dict]:
     if load:
         check("load run: errors", load["errors"], "0", load["errors"] == 0)
         check("load run: throughput", load["rps"], ">= 200 req/s", load["rps"] >= 200)
+    if soak:
+        growths = [worker["growth_pct"] for worker in soak["workers"]]
+        worst = max((growth for growth in growths if growth is not None), default=None)
+        check(
+            "soak: each worker's RSS growth after warm-up",
+            f"{worst} %" if worst is not None else "a worker died",
+            "<= 10 %",
+            growths and None not in growths and worst <= 10,
+        )
+        check("soak: errors", soak["errors"], "0", soak["errors"] == 0)
     return checks
 
 
@@ -567,9 +732,11 @@ def write_report(out: Path, results: dict) -> None:
         "# KAM benchmark",
         "",
         f"Scale **{results['scale']}** ({results['rows']}), seed {results['seed']}, "
-        f"{results['cpus']} CPUs, gunicorn {results['workers']} workers x 2 threads, DEBUG off, "
+        f"{results['cpus']} CPUs, production settings with DEBUG off, "
         f"{results['requests']} requests per endpoint; run {results['started']}, "
         f"{results['total_seconds']} s in all.",
+        "",
+        "Served as production serves it: " + describe_configuration(results["configuration"]),
         "",
         f"This machine's speed: a fixed pure-Python loop took {results['cpu_reference_ms']} ms "
         "at the start and at the end (the best of five, each time): compare it before "
@@ -628,6 +795,29 @@ def write_report(out: Path, results: dict) -> None:
                 f"request**; the load generator, on the same CPUs, "
                 f"{load['generator_cpu_seconds']} s.",
             ]
+    soak = results.get("soak")
+    if soak:
+        lines += [
+            "",
+            "## Soak",
+            "",
+            f"{soak['requests']:,} mixed requests (API lists of 100 rows, page lists, the "
+            f"account page, the board, my day) from {soak['concurrency']} clients in "
+            f"{soak['seconds']} s ({soak['rps']} req/s, {soak['errors']} errors), worker "
+            "recycling off (`GUNICORN_MAX_REQUESTS=0`) so that each worker lives through "
+            "it all; each worker's RSS sampled every "
+            f"{soak['samples'][1]['requests'] if len(soak['samples']) > 1 else '-'} requests. "
+            f"Growth is measured from the sample after the warm-up ({soak['warm_up_requests']:,} "
+            "requests) to the end; the budget is 10 %.",
+            "",
+            "| Worker | At start MB | After warm-up MB | End MB | Max MB | Growth |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for worker in soak["workers"]:
+            lines.append(
+                f"| {worker['pid']} | {worker['start_mb']} | {worker['after_warm_up_mb']} | "
+                f"{worker['end_mb']} | {worker['max_mb']} | {worker['growth_pct']} % |"
+            )
     (out / "report.md").write_text("\n".join(lines) + "\n")
 
 
@@ -642,7 +832,12 @@ def main(argv=None) -> int:
     parser.add_argument("--raw-repeats", type=int, default=10)
     parser.add_argument("--load-seconds", type=float, default=60)
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="instead of gunicorn.conf.py's (CPU count)"
+    )
+    parser.add_argument(
+        "--soak-requests", type=int, default=20_000, help="requests of the soak (0: none)"
+    )
     parser.add_argument("--out", default=str(BASE_DIR / "bench"))
     parser.add_argument(
         "--only", action="append", default=[], help="endpoints whose name contains this (repeat)"
@@ -704,8 +899,10 @@ def main(argv=None) -> int:
         items = [item for item in items if any(part in item["name"] for part in options.only)]
     cookies, tokens = session_cookies(subjects), api_tokens(subjects)
     measure_queries(items, subjects, tokens, options.raw_repeats)
+    configuration = server_configuration(options.workers)
+    log(describe_configuration(configuration))
     connection.close()
-    load = None
+    load = soak = None
     with gunicorn(env, options.workers) as (base_url, server_pid):
         measure_http(base_url, items, cookies, tokens, options.requests)
         if options.load_seconds > 0:
@@ -723,6 +920,16 @@ def main(argv=None) -> int:
             # The next run starts from the same data: the visits this one logged go.
             removed, _ = Visit.objects.filter(summary=LOAD_RUN_SUMMARY).delete()
             log(f"load run: {removed} rows of its visits removed")
+    if options.soak_requests > 0:
+        workers = configuration["gunicorn"]["workers"]
+        with gunicorn(env, options.workers, GUNICORN_MAX_REQUESTS="0") as (base_url, pid):
+            log(f"soak: {options.soak_requests} requests from {workers} clients")
+            soak = asyncio.run(
+                _soak(base_url, cookies, tokens, subjects, options.soak_requests, workers, pid)
+            )
+            log(f"soak: { ({key: soak[key] for key in ('requests', 'rps', 'errors')}) }")
+            for worker in soak["workers"]:
+                log(f"soak: worker {worker}")
     results = {
         "scale": options.scale,
         "seed": options.seed,
@@ -730,15 +937,17 @@ def main(argv=None) -> int:
         "counts": counts,
         "cpus": os.cpu_count(),
         "cpu_reference_ms": f"{reference_at_start} / {cpu_reference_ms()}",
-        "workers": options.workers,
+        "workers": configuration["gunicorn"]["workers"],
+        "configuration": configuration,
         "requests": options.requests,
         "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "seed_and_migrate_seconds": seed_seconds,
         "batch": batch,
         "endpoints": [dict(item) for item in items],
         "load": load,
+        "soak": soak,
     }
-    results["budgets"] = budgets(items, batch, load, options.scale)
+    results["budgets"] = budgets(items, batch, load, options.scale, soak)
     results["total_seconds"] = round(time.perf_counter() - began, 1)
     write_report(Path(options.out), results)
     missed = [check["budget"] for check in results["budgets"] if not check["met"]]

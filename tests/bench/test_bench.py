@@ -74,6 +74,7 @@ def test_bench_produces_the_report(tmp_path):
             "--load-seconds=2",
             "--users=4",
             "--workers=2",
+            "--soak-requests=60",
             f"--out={out}",
         ],
         cwd=BASE_DIR,
@@ -110,7 +111,20 @@ def test_bench_produces_the_report(tmp_path):
     removed = re.search(r"load run: (\d+) rows of its visits removed", completed.stdout)
     assert removed, completed.stdout[-3000:]
     assert int(removed.group(1)) >= results["load"]["statuses"].get("201", 0)
+    # the soak: every worker sampled, its growth after the warm-up checked against the budget
+    soak = results["soak"]
+    assert soak["requests"] == 60
+    assert soak["errors"] == 0, soak
+    assert len(soak["workers"]) == 2
+    assert all(worker["growth_pct"] is not None for worker in soak["workers"])
+    assert any(check["budget"].startswith("soak:") for check in results["budgets"])
+    # the configuration it ran: the production gunicorn.conf.py and PostgreSQL's settings
+    assert results["configuration"]["gunicorn"]["worker_class"] == "sync"
+    assert results["configuration"]["gunicorn"]["workers"] == 2
+    assert set(results["configuration"]["postgres"]) >= {"jit", "work_mem"}
     report = (out / "report.md").read_text()
+    assert "## Soak" in report
+    assert "gunicorn with `gunicorn.conf.py`: 2 sync workers" in report
     assert "## Budgets" in report
     assert "| account 360 |" in report
     assert "ms per request" in report
