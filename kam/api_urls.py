@@ -9,6 +9,7 @@ from accounts.service import api as service_routes
 from kam.api.views import NotificationViewSet, TeamViewSet, TokenCreateView, UserViewSet
 from opportunities.api import routes as opportunity_routes
 from plans.api import routes as plan_routes
+from savedviews import api as saved_view_routes
 
 app_name = "api"
 
@@ -21,6 +22,7 @@ account_routes.register(router)
 service_routes.register(router)
 opportunity_routes.register(router)
 plan_routes.register(router)
+saved_view_routes.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenCreateView.as_view(), name="auth-token"),

@@ -34,7 +34,8 @@ class ScopedQuerySet(models.QuerySet):
     special rule with ``scope`` ("user", "team", "notification", "team_record" for
     rows with a ``team`` foreign key, "configuration" for settings everyone reads and
     admins change, "administration" for what only admins see: robot and webhook
-    addresses with their secrets, delivery logs).
+    addresses with their secrets, delivery logs), "saved_view" for a person's saved list
+    views and those shared with their teams).
     """
 
     scope = "account"
@@ -153,6 +154,17 @@ def _restrict_administration(qs, user, action):
     return qs if user.role == Role.ADMIN else qs.none()
 
 
+def _restrict_saved_views(qs, user, action):
+    # Saved views are personal: their owner sees and changes them; a view shared with a
+    # team is read by its members and its supervisor. The rows a view lists are decided
+    # by the list itself, for whoever opens it.
+    if action != VIEW:
+        return qs.filter(owner=user)
+    Team = apps.get_model("kam", "Team")
+    mine = Team.objects.filter(Q(supervisor=user) | Q(memberships__user=user)).values("pk")
+    return qs.filter(Q(owner=user) | Q(team__in=mine))
+
+
 _SPECIAL_RULES = {
     "user": _restrict_users,
     "team": _restrict_teams,
@@ -160,6 +172,7 @@ _SPECIAL_RULES = {
     "team_record": _restrict_team_records,
     "configuration": _restrict_configuration,
     "administration": _restrict_administration,
+    "saved_view": _restrict_saved_views,
 }
 
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("search/", include("search.urls")),
+    path("views/", include("savedviews.urls")),
     path("teams/", include("kam.team_urls")),
     path("notifications/", include("messaging.urls")),
     path("notifications/", include("kam.notification_urls")),

@@ -45,6 +45,7 @@ from opportunities.forms import (
     StageMoveForm,
 )
 from opportunities.models import Contract, Opportunity, ProductLine, Stage
+from savedviews.selectors import SavedViewsMixin
 
 FILTER_NAMES = ("owner", "team", "product_line", "quarter", "stage", "type", "status")
 
@@ -86,7 +87,8 @@ class _FilteredOpportunitiesMixin(ScopedViewMixin):
         }
 
 
-class OpportunityListView(ScopedListView):
+class OpportunityListView(SavedViewsMixin, ScopedListView):
+    saved_view_list = "opportunities"
     queryset = Opportunity.objects.select_related("account", "owner", "stage", "product_line")
     filterset_class = OpportunityFilterSet
     template_name = "opportunities/opportunity_list.html"
@@ -353,7 +355,8 @@ class WhitespaceView(ScopedViewMixin, TemplateView):
 # --- contracts --------------------------------------------------------------------------
 
 
-class ContractListView(ScopedListView):
+class ContractListView(SavedViewsMixin, ScopedListView):
+    saved_view_list = "contracts"
     queryset = Contract.objects.select_related("account", "opportunity")
     filterset_class = ContractFilterSet
     template_name = "opportunities/contract_list.html"

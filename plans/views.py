@@ -38,6 +38,7 @@ from plans.forms import (
 )
 from plans.imports import COLUMNS, MAX_ROWS, FileRejectedError, actuals_from_table
 from plans.models import AccountPlan, ActionItem, Actual, KamQuota, TeamQuota
+from savedviews.selectors import SavedViewsMixin
 
 
 def _style_filters(form):
@@ -60,7 +61,8 @@ def _error_messages(request, error: ValidationError):
 # --- plans ------------------------------------------------------------------------------
 
 
-class PlanListView(ScopedListView):
+class PlanListView(SavedViewsMixin, ScopedListView):
+    saved_view_list = "plans"
     queryset = AccountPlan.objects.select_related("account__owner")
     filterset_class = PlanFilterSet
     template_name = "plans/plan_list.html"
@@ -239,7 +241,8 @@ class ActionItemPageFilterSet(ActionItemFilterSet):
         super().__init__(data, *args, **kwargs)
 
 
-class ActionItemListView(ScopedListView):
+class ActionItemListView(SavedViewsMixin, ScopedListView):
+    saved_view_list = "action_items"
     queryset = ActionItem.objects.select_related("plan__account", "owner")
     filterset_class = ActionItemPageFilterSet
     template_name = "plans/action_item_list.html"

@@ -228,3 +228,30 @@ def row_ids(html: str) -> list:
     reader.feed(html)
     reader.close()
     return reader.ids
+
+
+def view_tabs(html):
+    """The saved-view tabs of a list page: {name: url}."""
+
+    class Tabs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tabs, self._href, self._text = {}, None, []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "a" and "data-view-tab" in attrs:
+                self._href, self._text = attrs["href"], []
+
+        def handle_data(self, data):
+            if self._href is not None:
+                self._text.append(data)
+
+        def handle_endtag(self, tag):
+            if tag == "a" and self._href is not None:
+                self.tabs[" ".join("".join(self._text).split())] = self._href
+                self._href = None
+
+    reader = Tabs()
+    reader.feed(html)
+    return reader.tabs

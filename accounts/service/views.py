@@ -42,6 +42,7 @@ from kam.views import (
     ScopedViewMixin,
     WriteRoleRequiredMixin,
 )
+from savedviews.selectors import SavedViewsMixin
 
 
 def _style_filter_form(form):
@@ -65,7 +66,8 @@ def _initial_account(request, initial):
 # --- complaints -------------------------------------------------------------------------
 
 
-class ComplaintListView(ScopedListView):
+class ComplaintListView(SavedViewsMixin, ScopedListView):
+    saved_view_list = "complaints"
     queryset = Complaint.objects.select_related("account", "owner", "contact")
     filterset_class = ComplaintFilterSet
     template_name = "accounts/service/complaint_list.html"

@@ -56,6 +56,7 @@ from kam.views import (
     sort_columns,
 )
 from plans.selectors import account_plan_card
+from savedviews.selectors import SavedViewsMixin
 
 #: the filters shown in the list page's filter panel, in order
 FILTER_FIELDS = (
@@ -103,7 +104,8 @@ def _style_filter_form(form):
             widget.attrs["class"] = "form-control"
 
 
-class AccountListView(ScopedListView):
+class AccountListView(SavedViewsMixin, ScopedListView):
+    saved_view_list = "accounts"
     queryset = select_related_fields(
         Account.objects.annotate(last_visit_at=last_visit_at()), {"owner": USER_FIELDS}
     )

@@ -25,6 +25,7 @@ from kam.views import (
     WriteRoleRequiredMixin,
     sort_columns,
 )
+from savedviews.selectors import SavedViewsMixin
 
 RECENT_VISITS = 20
 FILTER_NAMES = ("account", "level", "buying_role", "attitude", "has_left")
@@ -36,7 +37,8 @@ SORTABLE_COLUMNS = (
 )
 
 
-class ContactListView(ScopedListView):
+class ContactListView(SavedViewsMixin, ScopedListView):
+    saved_view_list = "contacts"
     queryset = select_related_fields(Contact.objects.with_last_contacted(), {"account": ("name",)})
     filterset_class = ContactFilterSet
     template_name = "accounts/contact_list.html"

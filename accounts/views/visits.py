@@ -27,6 +27,7 @@ from kam.forms import add_service_errors
 from kam.queries import select_related_fields
 from kam.scoping import CHANGE, VIEW
 from kam.views import ScopedDetailView, ScopedListView, WriteRoleRequiredMixin
+from savedviews.selectors import SavedViewsMixin
 
 
 def default_tab(user) -> str:
@@ -61,7 +62,8 @@ def _visit_rows(ids):
     )
 
 
-class VisitListView(ScopedListView):
+class VisitListView(SavedViewsMixin, ScopedListView):
+    saved_view_list = "visits"
     queryset = Visit.objects.all()
     filterset_class = VisitListFilterSet
     template_name = "accounts/visit_list.html"

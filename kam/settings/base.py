@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "opportunities.apps.OpportunitiesConfig",
     "dashboards.apps.DashboardsConfig",
     "search.apps.SearchConfig",
+    "savedviews.apps.SavedViewsConfig",
     "integrations.apps.IntegrationsConfig",
     "messaging.apps.MessagingConfig",
     "reminders.apps.RemindersConfig",

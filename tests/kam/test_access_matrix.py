@@ -121,6 +121,18 @@ def world(world):
     world.webhook_deliveries = {
         "hook": WebhookDelivery.objects.create(subscription=hook, event=event)
     }
+    # saved views: one of each role's own, and one of kam_a's shared with the East team
+    from savedviews.models import SavedView
+
+    world.saved_views = {
+        f"view-{role}": SavedView.objects.create(
+            owner=world.user(role), list="accounts", name=f"view-{role}"
+        )
+        for role in ROLES
+    }
+    world.saved_views["shared-east"] = SavedView.objects.create(
+        owner=world.user("kam_a"), list="visits", name="shared-east", team=world.teams["East"]
+    )
     return world
 
 
@@ -157,6 +169,12 @@ VISIBLE_RISKS = {
     role: {f"risk-{name}" for name in names} for role, names in VISIBLE_ACCOUNTS.items()
 }
 
+# saved views are their owner's; one shared with East is read by East's members and supervisor
+VISIBLE_SAVED_VIEWS = {
+    role: {f"view-{role}"} | ({"shared-east"} if role in ("kam_a", "kam_b", "sup_east") else set())
+    for role in ROLES
+}
+
 # scope: (expected names by role, world attribute, API field naming a row)
 SCOPES = {
     "account": (VISIBLE_ACCOUNTS, "accounts", "name"),
@@ -183,6 +201,7 @@ SCOPES = {
     "health_score": (VISIBLE_ACCOUNTS, "health_scores", "account_name"),
     # webhooks are the admins': for anyone else they do not exist
     "webhook": ({role: {"hook"} if role == "ops" else set() for role in ROLES}, "webhooks", "name"),
+    "saved_view": (VISIBLE_SAVED_VIEWS, "saved_views", "name"),
     "webhook_delivery": (
         {role: {"hook"} if role == "ops" else set() for role in ROLES},
         "webhook_deliveries",
@@ -267,6 +286,8 @@ URLS = {
     # opportunities
     "opportunities:list": Url("list", "opportunity"),
     "opportunities:board": Url("page"),
+    # a board column's next cards, by stage; which cards: tests/opportunities/test_board.py
+    "opportunities:board-column": Url("detail", "stage"),
     "opportunities:forecast": Url("page"),
     "opportunities:whitespace": Url("page"),
     "opportunities:create": Url("page", roles=frozenset(WRITERS)),
@@ -286,8 +307,6 @@ URLS = {
     "api:stage-detail": Url("api-detail", "stage"),
     "api:product-line-list": Url("api-list", "product_line"),
     "api:product-line-detail": Url("api-detail", "product_line"),
-    # a board column's next cards, by stage; which cards: tests/opportunities/test_board.py
-    "opportunities:board-column": Url("detail", "stage"),
     "api:contract-list": Url("api-list", "contract"),
     "api:contract-detail": Url("api-detail", "contract"),
     "api:contract-review": Url("api-post", "contract"),
@@ -386,6 +405,11 @@ URLS = {
     # purge (admins only): confirmation page of an archived account; the purge log
     "audit:account-purge": Url("post", "account", roles=frozenset({"ops"})),
     "audit:purge-log": Url("page", roles=frozenset({"ops"})),
+    # saved views of the lists: personal, shared with a team
+    "savedviews:create": Url("post"),
+    "savedviews:change": Url("post", "saved_view"),
+    "api:saved-view-list": Url("api-list", "saved_view"),
+    "api:saved-view-detail": Url("api-detail", "saved_view"),
 }
 
 
@@ -546,6 +570,12 @@ WRITE_EXPECTATIONS = {
 }
 
 
+def _write_expected(scope, role, visible, target):
+    if scope == "saved_view":  # personal: the owner changes it (executives too), a team reads
+        return 200 if target == f"view-{role}" else (403 if visible else 404)
+    return WRITE_EXPECTATIONS[scope](role, visible)
+
+
 @pytest.mark.parametrize("name", sorted(n for n, s in URLS.items() if s.kind == "api-detail"))
 def test_api_writes_follow_the_rule(client, world, name):
     spec = URLS[name]
@@ -557,7 +587,7 @@ def test_api_writes_follow_the_rule(client, world, name):
             response = client.patch(
                 _url_for(world, name, spec, target), {}, content_type="application/json"
             )
-            assert response.status_code == WRITE_EXPECTATIONS[spec.scope](role, visible), (
+            assert response.status_code == _write_expected(spec.scope, role, visible, target), (
                 role,
                 target,
             )
@@ -619,6 +649,8 @@ SELF_SERVICE = {
     "api:notification-read",
     "api:notification-read-all",
     "integrations:token-revoke",
+    "savedviews:create",
+    "savedviews:change",
 }
 POSTS = sorted(n for n, s in URLS.items() if s.kind in ("post", "api-post"))
 
