@@ -83,6 +83,12 @@ def ensure_database(url: str, base: str) -> None:
         if not exists:
             log(f"creating the database {name}")
             conn.execute(f'CREATE DATABASE "{name}"')
+        # The product's PostgreSQL settings (kam/embedded.py, docker-compose.yml) for this
+        # database's sessions, whichever server DATABASE_URL names.
+        from kam.embedded import POSTGRES_SETTINGS
+
+        for setting, value in POSTGRES_SETTINGS.items():
+            conn.execute(f"ALTER DATABASE \"{name}\" SET {setting} = '{value}'")
 
 
 def _conninfo(url: str) -> str:
