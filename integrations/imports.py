@@ -21,7 +21,12 @@ from integrations import bulk
 from kam.exports import Column
 from kam.uploads import FileRejectedError, _cell
 
-MAX_ROWS = 5000
+MAX_ROWS = 10_000
+#: a file with more rows is imported by a worker (import_run_task), the page showing
+#: its progress; smaller files are imported in the request
+SYNC_ROWS = 2_000
+#: the states of a background import, kept in StagedUpload.result["state"]
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
 #: per kind: (field, label, choices or None)
 FIELDS = {
@@ -167,3 +172,69 @@ def template_columns(kind, *, language: str) -> tuple[list, dict]:
                      "decision_maker", "supporter", "4", "", "li@example.com", "", "no", ""],
     }[kind]  # fmt: skip
     return columns, dict(zip(field_names(kind), example, strict=True))
+
+
+def import_queue(*, staged, row_count: int) -> None:
+    """Mark a staged upload queued and enqueue its import once the request commits."""
+    from django.utils import timezone
+
+    from integrations.tasks import import_run_task
+    from kam.queue import enqueue_on_commit
+
+    queued_at = timezone.now().isoformat()
+    staged.result = {**staged.result, "state": QUEUED, "rows": row_count, "queued_at": queued_at}
+    staged.save(update_fields=["result"])
+    enqueue_on_commit(import_run_task, staged_id=staged.pk, actor_id=staged.user_id)
+
+
+def import_requeue_stale(*, staged, after_seconds: int = 60) -> bool:
+    """Queue again an import still waiting after ``after_seconds`` (the broker was down
+    when it was queued, or the message was lost); running twice does nothing more."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    if staged.result.get("state") != QUEUED or staged.imported_at is not None:
+        return False
+    try:
+        queued_at = datetime.fromisoformat(staged.result.get("queued_at", ""))
+    except ValueError:
+        queued_at = None
+    if queued_at and (timezone.now() - queued_at).total_seconds() < after_seconds:
+        return False
+    import_queue(staged=staged, row_count=staged.result.get("rows", 0))
+    return True
+
+
+def import_run(*, staged_id: int, actor_id: int) -> dict:
+    """The import of a staged upload, all or nothing, as its user; the state and the
+    summary (or the number of wrong rows) land in ``StagedUpload.result``. Running it
+    again after it finished does nothing (the task may be delivered twice)."""
+    from django.db import transaction
+
+    from kam import uploads
+    from kam.models import StagedUpload
+
+    with transaction.atomic():
+        staged = StagedUpload.objects.select_for_update().filter(pk=staged_id).first()
+        if staged is None or staged.user_id != actor_id or staged.imported_at is not None:
+            return {}
+        if staged.result.get("state") in (RUNNING, DONE, FAILED):
+            return staged.result
+        staged.result = {**staged.result, "state": RUNNING}
+        staged.save(update_fields=["result"])
+    kind = staged.kind.removeprefix("import:")
+    mapping = staged.result.get("mapping") or []
+    try:
+        table = table_from(uploads.upload_table(staged, max_rows=MAX_ROWS))
+        result = commit(kind, actor=staged.user, table=table, mapping=mapping)
+    except bulk.BatchRejectedError as error:
+        staged.result = {**staged.result, "state": FAILED, "wrong": len(error.row_errors)}
+        staged.save(update_fields=["result"])
+        return staged.result
+    except FileRejectedError as error:
+        staged.result = {**staged.result, "state": FAILED, "message": str(error)}
+        staged.save(update_fields=["result"])
+        return staged.result
+    uploads.upload_finish(staged, result={**result, "state": DONE})
+    return staged.result

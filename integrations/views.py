@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -261,6 +262,9 @@ class ImportView(WriteRoleRequiredMixin, LoginRequiredMixin, View):
         token = request.GET.get("upload")
         if not token:
             return render(request, self.template_name, self.context(ImportUploadForm()))
+        job = uploads.upload_status(actor=request.user, kind=self.stage_kind, token=token)
+        if job is not None and job.result.get("state"):
+            return self.progress(request, job)
         try:
             staged = uploads.upload_get(actor=request.user, kind=self.stage_kind, token=token)
             table = self.staged_table(staged)
@@ -298,6 +302,11 @@ class ImportView(WriteRoleRequiredMixin, LoginRequiredMixin, View):
         return self.preview(request, staged, table, mapping)
 
     def confirm(self, request, staged, table, mapping):
+        if not _duplicated(mapping) and len(table["rows"]) > imports.SYNC_ROWS:
+            # a large file: a worker imports it (checking every row again, all or
+            # nothing) and this page shows how far it got
+            imports.import_queue(staged=staged, row_count=len(table["rows"]))
+            return redirect(f"{request.path}?upload={staged.token}")
         if not _duplicated(mapping):
             try:
                 result = imports.commit(self.kind, actor=request.user, table=table, mapping=mapping)
@@ -314,6 +323,27 @@ class ImportView(WriteRoleRequiredMixin, LoginRequiredMixin, View):
                     "accounts:list" if self.kind == "accounts" else "accounts:contact-list"
                 )
         return self.preview(request, staged, table, mapping)
+
+    def progress(self, request, job):
+        """A background import: its state, polled by htmx until it is done."""
+        imports.import_requeue_stale(staged=job)
+        state = job.result.get("state")
+        context = self.context(
+            ImportUploadForm(),
+            job=job,
+            state=state,
+            finished=state in (imports.DONE, imports.FAILED),
+            result=job.result,
+            list_url=reverse(
+                "accounts:list" if self.kind == "accounts" else "accounts:contact-list"
+            ),
+        )
+        template = self.template_name
+        if request.headers.get("HX-Request"):
+            template = "integrations/_import_progress.html"
+        response = render(request, template, context)
+        response["Vary"] = "HX-Request"
+        return response
 
     def preview(self, request, staged, table, mapping):
         duplicated = _duplicated(mapping)

@@ -225,6 +225,16 @@ def upload_get(*, actor, kind: str, token: str):
     return staged
 
 
+def upload_status(*, actor, kind: str, token: str):
+    """The user's own staged upload of this kind, whatever its state (for the progress
+    of a background import), or None."""
+    from kam.models import StagedUpload
+
+    if actor is None or not actor.is_authenticated or not isinstance(token, str) or not token:
+        return None
+    return StagedUpload.objects.filter(user=actor, kind=kind, token=token[:64]).first()
+
+
 def upload_table(staged, *, max_rows: int) -> list[list[str]]:
     with staging_storage().open(staged.stored_name, "rb") as handle:
         content = handle.read()

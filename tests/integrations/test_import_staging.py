@@ -192,7 +192,7 @@ def test_a_sheet_with_a_row_a_million_lines_down_is_refused_quickly(client, worl
     response = client.post(reverse(URL), {"file": SimpleUploadedFile("f.xlsx", content)})
     assert time.monotonic() - started < 2
     html = response.content.decode()
-    assert "At most 5000 rows per file" in html, re.findall(r"invalid-feedback[^<]*<", html)
+    assert "At most 10000 rows per file" in html, re.findall(r"invalid-feedback[^<]*<", html)
 
 
 @pytest.mark.parametrize(
