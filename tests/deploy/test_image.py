@@ -328,8 +328,13 @@ class Image:
                     image.skipped.append(arguments)
                     continue
                 # pip's cache is kept (the image sets PIP_NO_CACHE_DIR): the same packages
-                # from the same index, without downloading them again
-                image.run(arguments, extra={"PIP_NO_CACHE_DIR": None}, timeout=600)
+                # from the same index, without downloading them again; and the packages'
+                # bytecode is left to be written when imported, as it changes nothing
+                image.run(
+                    arguments,
+                    extra={"PIP_NO_CACHE_DIR": None, "PIP_NO_COMPILE": "1"},
+                    timeout=600,
+                )
             elif keyword == "CMD":
                 image.command = json.loads(arguments)
             image.timings[f"{keyword} {arguments[:40]}"] = time.perf_counter() - started
