@@ -229,6 +229,12 @@ def endpoints(subjects) -> list[dict]:
         ("my day", "/dashboards/my-day/", "kam", "dashboard"),
         ("team dashboard", "/dashboards/team/", "supervisor", "dashboard"),
         ("team dashboard (executive, all teams)", "/dashboards/team/", "executive", "dashboard"),
+        (
+            "team dashboard (executive, a row per team)",
+            "/dashboards/team/?team=all",
+            "executive",
+            "dashboard",
+        ),
         ("report: plan vs actual", "/dashboards/reports/plan-actual/", "supervisor", "page"),
         ("opportunity board (supervisor)", "/opportunities/board/", "supervisor", "board"),
         ("opportunity board (executive)", "/opportunities/board/", "executive", "board"),

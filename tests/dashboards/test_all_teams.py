@@ -1,6 +1,7 @@
 """The team dashboard's "All teams": a row per team whose figures are the sums of the
-KAM rows of that team's own dashboard, each row leading to them; for executives and
-admins (and a supervisor of several teams, over those), in a fixed number of queries."""
+KAM rows of that team's own dashboard, each row leading to them; offered to executives
+and admins (and to a supervisor of several teams, over those), in a fixed number of
+queries."""
 
 import re
 from decimal import Decimal
@@ -59,7 +60,7 @@ SUMMED = ("accounts", "visits", "overdue_revisits", "past_cadence", "red", "weig
 @pytest.mark.parametrize("viewer", ["exec", "ops"])
 def test_each_team_row_is_the_sum_of_its_own_dashboard_s_kam_rows(client, team, viewer):
     client.force_login(team.user(viewer))
-    page = client.get(reverse("dashboards:team"))  # the default for whoever leads no team
+    page = client.get(reverse("dashboards:team"), {"team": ALL_TEAMS})
     assert page.status_code == 200
     rows = _team_rows(page.content.decode())
     assert set(rows) == {t.pk for t in team.teams.values()}
@@ -114,8 +115,11 @@ def test_who_is_offered_all_teams(client, team):
     assert f'value="{ALL_TEAMS}"' not in html
     assert 'data-kam="kam_a"' in html
     assert "data-team=" not in html
-    # an executive may still pick one team
+    # an executive is offered it, lands on the first team and may pick any
     client.force_login(team.user("exec"))
+    html = client.get(reverse("dashboards:team")).content.decode()
+    assert f'value="{ALL_TEAMS}"' in html
+    assert 'data-kam="kam_a"' in html
     html = client.get(reverse("dashboards:team"), {"team": team.teams["South"].pk})
     assert 'data-kam="kam_c"' in html.content.decode()
     assert "data-team=" not in html.content.decode()
