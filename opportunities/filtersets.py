@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.filtersets import ArchivedFilterMixin
+from accounts.filtersets import ArchivedFilterMixin, search_with_account
 from accounts.models import Account
 from kam.filtersets import FilterSet, StableOrderingFilter, team_people
 from kam.models import Team, User
@@ -127,7 +127,7 @@ class OpportunityFilterSet(ArchivedFilterMixin, FilterSet):
         fields = []
 
     def search(self, queryset, name, value):
-        return queryset.search(value)  # kam.textsearch: the one definition of "matches"
+        return search_with_account(queryset, value)
 
     def filter_team(self, queryset, name, value: int):
         return filter_by_team(queryset, value)
@@ -168,7 +168,7 @@ class ContractFilterSet(ArchivedFilterMixin, FilterSet):
         fields = []
 
     def search(self, queryset, name, value):
-        return queryset.search(value)  # kam.textsearch: the one definition of "matches"
+        return search_with_account(queryset, value)
 
     def filter_noop(self, queryset, name, value):
         return queryset

@@ -60,13 +60,13 @@ def _quarter(today):
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
-def default_views(user, key):
+def default_views(user, key, led=()):
     """(slug, name, query) of the views a role starts with on a list: never stored, they
-    follow the user (their teams, today's quarter)."""
+    follow the user (the teams they lead, ``led``; today's quarter)."""
     today = timezone.localdate()
     supervisor = user.role == Role.SUPERVISOR
     kam = user.role == Role.ACCOUNT_MANAGER
-    led = list(user.led_teams.values_list("pk", flat=True)) if supervisor else []
+    led = list(led)
     views = []
     if key == ListKey.ACCOUNTS:
         if kam:

@@ -7,6 +7,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.filtersets import search_with_account
 from accounts.models import Account
 from accounts.service.models import (
     Complaint,
@@ -60,7 +61,7 @@ class ComplaintFilterSet(LiveAccountsOnly, FilterSet):
         fields = []
 
     def search(self, queryset, name, value):
-        return queryset.search(value)  # kam.textsearch: the one definition of "matches"
+        return search_with_account(queryset, value)
 
     def filter_sla(self, queryset, name, value):
         now = timezone.now()

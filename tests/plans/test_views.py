@@ -213,8 +213,8 @@ def _count(client, url, django_assert_max_num_queries):
 
 
 LIST_QUERIES = {
-    "plans:list": 5,  # session, user, bell, count, page
-    "plans:action-item-list": 5,  # session, user, bell, count, page
+    "plans:list": 7,  # session, user, bell, count, page, saved views, teams
+    "plans:action-item-list": 7,  # session, user, bell, count, page, saved views, teams
     "plans:actual-list": 5,  # session, user, bell, count, page
     "plans:quota-list": 6,  # session, user, bell, count, page, splits
     "plans:attainment": 14,  # session, user, bell, and the three selectors (4 + 4 + 3)
