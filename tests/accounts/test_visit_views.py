@@ -444,8 +444,8 @@ def test_list_runs_a_fixed_number_of_queries(client, world, django_assert_num_qu
         visit.contacts.set(ContactFactory.create_batch(2, account=acme))
     client.force_login(world.user("kam_a"))
     # session, user, unread count, page count (a few pages ahead), the page's ids, its rows
-    # with their contacts, account choices
-    with django_assert_num_queries(7):
+    # with their contacts, account choices, saved views, teams (the views bar)
+    with django_assert_num_queries(9):
         response = client.get(LIST)
     assert len(response.context["object_list"]) == rows
 
