@@ -506,11 +506,14 @@ def whitespace_matrix(*, user, accounts=None, today: date | None = None):
     """Accounts × active product lines. A cell is *bought* when the account won a deal
     in that line in the last 12 months, *in pipeline* when it has an open deal there,
     else *open* (whitespace). Actuals from the ERP join the *bought* rule when the
-    plans app brings them. 3 queries."""
+    plans app brings them. ``accounts``: a queryset (by name) or a page of accounts
+    already read. 3 queries (2 given a page)."""
     today = today or timezone.localdate()
     since = today - timedelta(days=WHITESPACE_WINDOW_DAYS)
     accounts = Account.objects.visible_to(user).active() if accounts is None else accounts
-    accounts = list(accounts.order_by("name", "pk"))
+    if hasattr(accounts, "order_by"):
+        accounts = accounts.order_by("name", "pk")
+    accounts = list(accounts)  # a page of them (in its order) or a queryset
     lines = list(ProductLine.objects.active().order_by("order", "name"))
     pairs = (
         Opportunity.objects.visible_to(user)

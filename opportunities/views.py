@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -331,18 +332,27 @@ class ForecastView(_FilteredOpportunitiesMixin, TemplateView):
 
 
 class WhitespaceView(ScopedViewMixin, TemplateView):
-    queryset = Account.objects.active()
+    """Accounts × product lines, a page of accounts at a time: an executive's 20,000
+    accounts were one 22 MB page built in 8 seconds. 8 queries whatever the number."""
+
+    queryset = Account.objects.active().only("name")
     template_name = "opportunities/whitespace.html"
+    paginate_by = 50
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         accounts = self.get_queryset()
         owner = self.request.GET.get("owner", "")
-        if owner.isdigit():
+        if owner.isascii() and owner.isdigit() and len(owner) < 19:
             accounts = accounts.filter(owner_id=int(owner))
-        rows, lines = selectors.whitespace_matrix(user=user, accounts=accounts)
+        paginator = Paginator(accounts.order_by("name", "pk"), self.paginate_by)
+        page = paginator.get_page(self.request.GET.get("page"))
+        rows, lines = selectors.whitespace_matrix(user=user, accounts=list(page.object_list))
         context.update(
+            paginator=paginator,
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
             rows=rows,
             lines=lines,
             owner_choices=_filter_choices(user)["owner_choices"],

@@ -250,3 +250,38 @@ def test_moving_a_card_returns_the_board_with_its_filters(client, world, stages,
         or columns[stages["Proposal"].pk]["count"] > BOARD_PAGE
     )
     assert sum(column["count"] for column in columns.values()) == 30
+
+
+# --- the whitespace matrix, a page of accounts at a time -------------------------------
+
+
+def _whitespace_accounts(html: str) -> list[str]:
+    return re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a></th>', html)
+
+
+def test_whitespace_pages_its_accounts(client, world, stages, lines, django_assert_num_queries):
+    from accounts.models import Account
+    from tests.factories import AccountFactory
+
+    client.force_login(world.user("sup_east"))
+    url = reverse("opportunities:whitespace")
+    for total in (3, 62):
+        for index in range(Account.objects.count(), total):
+            AccountFactory(name=f"account-{index:03d}", owner=world.user("kam_b"))
+        with django_assert_num_queries(8):
+            first = client.get(url)
+    visible = list(
+        Account.objects.visible_to(world.user("sup_east"))
+        .active()
+        .order_by("name", "pk")
+        .values_list("name", flat=True)
+    )
+    assert len(visible) == 61  # East: acme, globex and 59 more; initech is South's
+    shown = _whitespace_accounts(first.content.decode())
+    second = client.get(url, {"page": 2}).content.decode()
+    assert shown + _whitespace_accounts(second) == visible
+    assert len(shown) == 50
+    assert "51–61 of 61" in second
+    only_b = client.get(url, {"owner": world.user("kam_b").pk, "page": 2}).content.decode()
+    assert _whitespace_accounts(only_b) == [name for name in visible if name != "acme"][50:]
+    assert client.get(url, {"page": "x", "owner": "¹"}).status_code == 200
