@@ -49,9 +49,10 @@ ENV DJANGO_SETTINGS_MODULE=kam.settings.production
 EXPOSE 8000
 
 # /healthz answers 200 when the database and the broker both answer. The Host
-# header is the first ALLOWED_HOSTS entry, so the host check accepts it.
+# header is the first ALLOWED_HOSTS entry, so the host check accepts it; the port is
+# gunicorn.conf.py's (GUNICORN_BIND).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, sys, urllib.request; host = os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.'); host = 'localhost' if host in ('', '*') else host; request = urllib.request.Request('http://127.0.0.1:8000/healthz', headers={'Host': host}); sys.exit(0 if urllib.request.urlopen(request, timeout=4).status == 200 else 1)"]
+    CMD ["python", "-c", "import os, sys, urllib.request; host = os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.'); host = 'localhost' if host in ('', '*') else host; port = os.environ.get('GUNICORN_BIND', ':8000').rsplit(':', 1)[1]; request = urllib.request.Request(f'http://127.0.0.1:{port}/healthz', headers={'Host': host}); sys.exit(0 if urllib.request.urlopen(request, timeout=4).status == 200 else 1)"]
 
 # gunicorn.conf.py (read from /app, the working directory) is the one web-server
 # configuration: workers from the CPU count, max_requests with jitter, timeouts, access log.

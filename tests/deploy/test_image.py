@@ -261,6 +261,7 @@ class Image:
         self.environment: dict[str, str] = {}
         self.workdir = "/"
         self.command: list[str] = []
+        self.healthcheck: list[str] = []
         self.skipped: list[str] = []
         self.timings: dict[str, float] = {}
 
@@ -337,6 +338,8 @@ class Image:
                 )
             elif keyword == "CMD":
                 image.command = json.loads(arguments)
+            elif keyword == "HEALTHCHECK":
+                image.healthcheck = json.loads(arguments.split(" CMD ", 1)[1])
             image.timings[f"{keyword} {arguments[:40]}"] = time.perf_counter() - started
         return image
 
@@ -400,7 +403,8 @@ def test_the_image_migrates_a_new_database_and_serves(image, runtime):
     environment = {
         **image.base_environment(),
         **runtime,
-        "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port} --workers 1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
     }
     server = subprocess.Popen(
         image.command,
@@ -424,6 +428,11 @@ def test_the_image_migrates_a_new_database_and_serves(image, runtime):
         assert health is not None, "gunicorn did not answer"
         assert health.status_code == 200, health.text
         assert health.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+        # the image's own health check, as Docker runs it inside the container
+        check = image.run(
+            image.healthcheck, extra={**runtime, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+        )
+        assert check.returncode == 0
         # a page through the proxy's HTTPS: templates, translations and static files
         proxied = {"Host": "localhost", "X-Forwarded-Proto": "https"}
         login = httpx.get(f"{base}/login/", headers=proxied, timeout=10)
