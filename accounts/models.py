@@ -47,7 +47,7 @@ from kam.textsearch import (
     SearchableQuerySet,
     array_text,
     digits,
-    search_document_field,
+    search_fields,
     search_index,
 )
 
@@ -196,7 +196,7 @@ class Account(ChoiceLabels, models.Model):
     # search (kam.textsearch): the name's pinyin, and the document a search matches
     name_pinyin = PinyinField(_("name in pinyin"))
     name_initials = PinyinField(_("name in pinyin initials"), initials=True)
-    search_text = search_document_field(
+    search_text, search_grams = search_fields(
         "name", "legal_name", "credit_code", "external_id", array_text("tags"),
         "name_pinyin", "name_initials",
     )  # fmt: skip
@@ -369,7 +369,7 @@ class Contact(ChoiceLabels, models.Model):
     # search (kam.textsearch): the name's pinyin, and the document a search matches
     name_pinyin = PinyinField(_("name in pinyin"))
     name_initials = PinyinField(_("name in pinyin initials"), initials=True)
-    search_text = search_document_field(
+    search_text, search_grams = search_fields(
         "name", "title", "phone", digits("phone"), "email", "name_pinyin", "name_initials"
     )
 

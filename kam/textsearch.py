@@ -152,13 +152,6 @@ def digits(field):
     )  # fmt: skip
 
 
-def search_document_field(*parts):
-    """The ``search_text`` column of a searchable model."""
-    return models.GeneratedField(
-        expression=SearchDocument(*parts), output_field=models.TextField(), db_persist=True
-    )
-
-
 class SearchGrams(Func):
     """The bigrams (and single non-ASCII characters) of a search document."""
 
@@ -166,11 +159,29 @@ class SearchGrams(Func):
     output_field = ArrayField(models.TextField())
 
 
+def search_fields(*parts):
+    """The two stored generated columns of a searchable model: ``search_text``, the
+    document, and ``search_grams``, its bigrams (PostgreSQL lets a generated column read
+    only ordinary ones, hence the document's expression twice). The bigrams are stored,
+    not computed in an expression index: a row that the visibility rule chooses first is
+    then checked by reading its array, where computing its bigrams cost about 0.3 ms a
+    row (a supervisor's '华' over 1,000 accounts: 280 ms)."""
+    document = models.GeneratedField(
+        expression=SearchDocument(*parts), output_field=models.TextField(), db_persist=True
+    )
+    grams = models.GeneratedField(
+        expression=SearchGrams(SearchDocument(*parts)),
+        output_field=ArrayField(models.TextField()),
+        db_persist=True,
+    )
+    return document, grams
+
+
 def search_index(name):
-    """The GIN index on the bigrams of ``search_text``; declare it in the model's Meta."""
+    """The GIN index on ``search_grams``; declare it in the model's Meta."""
     from django.contrib.postgres.indexes import GinIndex
 
-    return GinIndex(SearchGrams("search_text"), name=name)
+    return GinIndex(fields=["search_grams"], name=name)
 
 
 def search_terms(value) -> list[str]:
@@ -203,9 +214,7 @@ def search(queryset, value, *, path=""):
         if len(term) > 2 or not _grams(term):
             condition &= Q(**{f"{column}__contains": term})  # the index narrows, LIKE decides
     if grams:
-        alias = "search_grams" + (f"_{path.strip('_').replace('__', '_')}" if path else "")
-        queryset = queryset.alias(**{alias: SearchGrams(column)})
-        condition &= Q(**{f"{alias}__contains": grams})
+        condition &= Q(**{f"{path}search_grams__contains": grams})
     return queryset.filter(condition)
 
 

@@ -21,7 +21,7 @@ from kam.scoping import ScopedQuerySet
 from kam.textsearch import (
     PinyinField,
     SearchableQuerySet,
-    search_document_field,
+    search_fields,
     search_index,
 )
 from opportunities.choices import ContractStatus, OpportunityType, StageKind
@@ -188,7 +188,7 @@ class Opportunity(ChoiceLabels, models.Model):
     # search (kam.textsearch): the name's pinyin, and the document a search matches
     name_pinyin = PinyinField(_("name in pinyin"))
     name_initials = PinyinField(_("name in pinyin initials"), initials=True)
-    search_text = search_document_field("name", "competitors", "name_pinyin", "name_initials")
+    search_text, search_grams = search_fields("name", "competitors", "name_pinyin", "name_initials")
 
     objects = OpportunityQuerySet.as_manager()
 
@@ -361,7 +361,7 @@ class Contract(ChoiceLabels, models.Model):
     # search (kam.textsearch): the title's pinyin, and the document a search matches
     title_pinyin = PinyinField(_("title in pinyin"), source="title")
     title_initials = PinyinField(_("title in pinyin initials"), source="title", initials=True)
-    search_text = search_document_field("number", "title", "title_pinyin", "title_initials")
+    search_text, search_grams = search_fields("number", "title", "title_pinyin", "title_initials")
 
     objects = ContractQuerySet.as_manager()
 

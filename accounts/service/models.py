@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from kam.display import ChoiceLabels
 from kam.scoping import ScopedQuerySet
-from kam.textsearch import SearchableQuerySet, search_document_field, search_index
+from kam.textsearch import SearchableQuerySet, search_fields, search_index
 
 #: an open complaint whose response is due within this window is "due soon"
 DUE_SOON = timedelta(hours=4)
@@ -238,7 +238,7 @@ class Complaint(ChoiceLabels, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # search (kam.textsearch): the document a search matches
-    search_text = search_document_field("description")
+    search_text, search_grams = search_fields("description")
 
     objects = ComplaintQuerySet.as_manager()
 
