@@ -137,9 +137,7 @@ class AccountFilterSet(ArchivedFilterMixin, FilterSet):
         return queryset.exclude(health_status="") if value else queryset.filter(health_status="")
 
     def filter_past_cadence(self, queryset, name, value):
-        from accounts.selectors import accounts_past_cadence
-
-        overdue = accounts_past_cadence(queryset).order_by().values("pk")
+        overdue = queryset.past_cadence().order_by().values("pk")
         return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
 
     def filter_noop(self, queryset, name, value):

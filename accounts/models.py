@@ -3,8 +3,10 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Case, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import (
@@ -57,6 +59,50 @@ class AccountQuerySet(SearchableQuerySet, ScopedQuerySet):
 
     def active(self):
         return self.filter(archived_at__isnull=True)
+
+    def with_cadence_due(self, *, today=None, as_of=None):
+        """The visit cadence rule, defined here once and read by the lists, My day, the
+        team dashboard, the API, the exports and the reminder sweep (which selects from
+        this queryset's SQL). Annotates:
+
+        - ``last_visit_at``: the latest visit not archived (``last_visit_at()``; with
+          ``as_of``, a datetime, none after it);
+        - ``cadence_days``: the current scoring model's cadence for the tier (no tier:
+          tier D's), read in SQL; none for a lost account (no visit is due there);
+        - ``cadence_since``: the local date of the last visit, or of the account's
+          creation when it was never visited (a new account is not overdue at once);
+        - ``cadence_due_on``: ``cadence_since`` + ``cadence_days``;
+        - with ``today``, ``past_cadence``: due before ``today``.
+        """
+        rows = self.annotate(
+            last_visit_at=last_visit_at(as_of=as_of),
+            cadence_days=cadence_days(),
+            cadence_since=Coalesce(TruncDate("last_visit_at"), TruncDate("created_at")),
+            cadence_due_on=ExpressionWrapper(
+                F("cadence_since") + F("cadence_days"), output_field=models.DateField()
+            ),
+        )
+        if today is not None:
+            rows = rows.annotate(
+                past_cadence=Coalesce(
+                    ExpressionWrapper(
+                        Q(cadence_due_on__lt=today), output_field=models.BooleanField()
+                    ),
+                    False,
+                )
+            )
+        return rows
+
+    def past_cadence(self, *, today=None):
+        """Active accounts past their visit cadence (``with_cadence_due``), most overdue
+        first."""
+        today = today or timezone.localdate()
+        return (
+            self.active()
+            .with_cadence_due()
+            .filter(cadence_due_on__lt=today)
+            .order_by("cadence_due_on", "name", "pk")
+        )
 
 
 class Account(ChoiceLabels, models.Model):
@@ -291,13 +337,32 @@ class AccountTeamMember(ChoiceLabels, models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
-def last_visit_at():
-    """The latest visit of the outer account (archived visits aside), as a subquery: the
-    lists annotate it for the rows of the page instead of joining every visit (issue 11)."""
-    return Subquery(
-        Visit.objects.filter(account=OuterRef("pk"), archived_at__isnull=True)
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
+def last_visit_at(*, as_of=None):
+    """The latest visit of the outer account (archived visits aside; with ``as_of``, none
+    after it), as a subquery: the lists annotate it for the rows of the page instead of
+    joining every visit (issue 11)."""
+    visits = Visit.objects.filter(account=OuterRef("pk"), archived_at__isnull=True)
+    if as_of is not None:
+        visits = visits.filter(occurred_at__lte=as_of)
+    return Subquery(visits.order_by("-occurred_at").values("occurred_at")[:1])
+
+
+def cadence_days():
+    """The current scoring model's visit cadence for the outer account's tier, in SQL:
+    what ``ScoringModel.current().cadences`` gives (the saved model, else the defaults;
+    no tier counts as tier D), without a query of its own. None for a lost account."""
+    current = ScoringModel.objects.filter(pk=1)
+
+    def days(tier):
+        name = f"cadence_{tier}"
+        default = ScoringModel._meta.get_field(name).default
+        return Coalesce(Subquery(current.values(name)[:1]), Value(default))
+
+    return Case(
+        When(status=AccountStatus.LOST, then=Value(None)),
+        *[When(tier=tier.upper(), then=days(tier)) for tier in ("a", "b", "c", "d")],
+        default=days("d"),
+        output_field=models.IntegerField(),
     )
 
 

@@ -260,60 +260,6 @@ def revisits_due(*, user, day=None):
     )
 
 
-def with_cadence_due(accounts, *, cadences=None):
-    """Annotate ``last_visit_at`` and ``cadence_due_on``: the day the next visit is due
-    by the tier's visit cadence (no tier counts as tier D; never visited: due at once)."""
-    from datetime import date
-
-    from django.db.models import (
-        Case,
-        DateField,
-        ExpressionWrapper,
-        IntegerField,
-        Max,
-        Q,
-        Value,
-        When,
-    )
-    from django.db.models.functions import Coalesce, TruncDate
-
-    from accounts.tiering.models import ScoringModel
-
-    cadences = cadences or ScoringModel.current().cadences
-    cadence = Case(
-        *[When(tier=tier.upper(), then=Value(days)) for tier, days in cadences.items()],
-        default=Value(cadences["d"]),
-        output_field=IntegerField(),
-    )
-    last = Max("visits__occurred_at", filter=Q(visits__archived_at__isnull=True))
-    due = ExpressionWrapper(TruncDate(last) + cadence, output_field=DateField())
-    return accounts.annotate(
-        last_visit_at=last,
-        cadence_due_on=Coalesce(due, Value(date.min), output_field=DateField()),
-    )
-
-
-def accounts_past_cadence(accounts, *, today=None):
-    """Active accounts whose last visit is older than their tier's visit cadence (or that
-    were never visited), most overdue first. ``accounts`` is already visible-to."""
-    today = today or timezone.localdate()
-    return (
-        with_cadence_due(accounts.active())
-        .filter(cadence_due_on__lt=today)
-        .order_by("cadence_due_on", "name", "pk")
-    )
-
-
-def past_cadence_by_owner(accounts, *, today=None) -> dict:
-    """{owner id: number of their accounts past the visit cadence}: one query."""
-    from django.db.models import Count
-
-    today = today or timezone.localdate()
-    overdue = accounts_past_cadence(accounts, today=today).order_by().values("pk")
-    rows = accounts.filter(pk__in=overdue).values("owner_id").annotate(n=Count("pk")).order_by()
-    return {row["owner_id"]: row["n"] for row in rows}
-
-
 def overdue_revisits_by_owner(*, user, owners, day=None) -> dict:
     """{user id: planned revisits past their date and not done}, over what ``user``
     sees, for the revisit owners given: one query."""

@@ -14,20 +14,16 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.db.models import (
-    Case,
     Count,
-    DateField,
     DateTimeField,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
     Q,
     Subquery,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncWeek
+from django.db.models.functions import Coalesce, TruncWeek
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,7 +33,6 @@ from accounts.models import Account, Visit
 from accounts.selectors import revisits_due
 from accounts.service.models import Complaint
 from accounts.service.selectors import complaints_to_handle
-from accounts.tiering.models import ScoringModel
 from accounts.tiering.selectors import (
     annual_revenue,
     concentration_from,
@@ -194,30 +189,15 @@ class MyAccounts:
     past_cadence: list  # accounts past their visit cadence, most overdue first
 
 
-def _last_visit():
-    return (
-        Visit.objects.filter(account=OuterRef("pk"), archived_at__isnull=True)
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
-    )
-
-
-def _cadence_due_on():
-    """``with_cadence_due``'s ``cadence_due_on`` with the last visit read per account."""
-    due = ExpressionWrapper(TruncDate(Subquery(_last_visit())) + _cadence_days(),
-                            output_field=DateField())  # fmt: skip
-    return Coalesce(due, Value(date.min), output_field=DateField())
-
-
 def my_accounts(*, user, today: date) -> MyAccounts:
     """The user's own active accounts read once: their health and tier counts
     (``health_distribution``, ``tier_distribution``) and those past their visit cadence
-    (``accounts_past_cadence``, in its order). One query."""
+    (``AccountQuerySet.past_cadence``, in its order). One query."""
     rows = (
         Account.objects.visible_to(user)
         .active()
         .filter(owner=user)
-        .annotate(last_visit_at=Subquery(_last_visit()), cadence_due_on=_cadence_due_on())
+        .with_cadence_due(today=today)
         .order_by("cadence_due_on", "name", "pk")
     )
     health, tiers, past = {}, {}, []
@@ -225,7 +205,7 @@ def my_accounts(*, user, today: date) -> MyAccounts:
         account.owner = user
         health[account.health_status] = health.get(account.health_status, 0) + 1
         tiers[account.tier] = tiers.get(account.tier, 0) + 1
-        if account.cadence_due_on < today:
+        if account.past_cadence:
             past.append(account)
     return MyAccounts(health=health, tiers=tiers, past_cadence=past)
 
@@ -426,31 +406,13 @@ class TeamAccounts:
     concentration: object  # accounts.tiering.selectors.Concentration
 
 
-def _cadence_days():
-    """The current scoring model's visit cadence for an account's tier, in SQL: what
-    ``ScoringModel.current().cadences`` gives (the saved model, else the defaults), and
-    as ``with_cadence_due`` applies it (no tier counts as tier D), without a query of
-    its own."""
-    current = ScoringModel.objects.filter(pk=1)
-
-    def days(tier):
-        name = f"cadence_{tier}"
-        default = ScoringModel._meta.get_field(name).default
-        return Coalesce(Subquery(current.values(name)[:1]), Value(default))
-
-    return Case(
-        *[When(tier=tier.upper(), then=days(tier)) for tier in ("a", "b", "c", "d")],
-        default=days("d"),
-        output_field=IntegerField(),
-    )
-
-
 def team_accounts(*, user, owners, today: date, ranked: bool = True) -> TeamAccounts:
     """The visible accounts of ``owners``, archived ones included, read once with what
     the dashboard counts of each: health, tier, whether it is past its visit cadence
-    (``accounts_past_cadence``), its breached complaints (``breached_complaints_by_owner``)
-    and its annual revenue (``revenue_concentration``; not read when ``ranked`` is
-    false). One query; the counts are summed here. The last visit is read per account
+    (``AccountQuerySet.with_cadence_due``), its breached complaints
+    (``breached_complaints_by_owner``) and its annual revenue (``revenue_concentration``;
+    not read when ``ranked`` is false). One query; the counts are summed here. The last
+    visit is read per account
     from the (account, occurred_at) index, which costs one index entry per account where
     a join read every visit."""
     now = timezone.now()
@@ -466,13 +428,13 @@ def team_accounts(*, user, owners, today: date, ranked: bool = True) -> TeamAcco
     rows = (
         Account.objects.visible_to(user)
         .filter(owner__in=owners)
+        .with_cadence_due(today=today)
         .annotate(
-            cadence_due_on=_cadence_due_on(),
             breached=Coalesce(Subquery(breached), 0),
             revenue=annual_revenue(today) if ranked else Value(None, output_field=IntegerField()),
         )
         .values("pk", "name", "owner_id", "archived_at", "health_status", "tier",
-                "cadence_due_on", "breached", "revenue")
+                "past_cadence", "breached", "revenue")
         .order_by()
     )  # fmt: skip
     by_owner, health, tiers, revenues = {}, {}, {}, []
@@ -485,7 +447,7 @@ def team_accounts(*, user, owners, today: date, ranked: bool = True) -> TeamAcco
             continue
         mine["accounts"] += 1
         mine["red"] += row["health_status"] == HealthStatus.RED
-        mine["past_cadence"] += row["cadence_due_on"] < today
+        mine["past_cadence"] += row["past_cadence"]
         health[row["health_status"]] = health.get(row["health_status"], 0) + 1
         tiers[row["tier"]] = tiers.get(row["tier"], 0) + 1
         if ranked:

@@ -1,5 +1,6 @@
 """Query shapes shared by the lists and reports."""
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
@@ -43,3 +44,19 @@ def on_days(field: str, first: date | None = None, last: date | None = None) -> 
 def day_start(day: date) -> datetime:
     """The first instant of the local day ``day``."""
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def named_sql(queryset: QuerySet, prefix: str) -> tuple[str, dict]:
+    """A queryset's SQL and parameters for a raw statement that passes its parameters by
+    name (``%(name)s``): each ``%s`` becomes ``%(prefix_N)s``. The set-based engines
+    select from a rule's queryset this way instead of writing the rule again in SQL."""
+    sql, params = queryset.query.sql_with_params()
+    named, parts = {}, []
+    for part in re.split(r"(%%|%s)", sql):
+        if part == "%s":
+            name = f"{prefix}_{len(named)}"
+            named[name] = params[len(named)]
+            parts.append(f"%({name})s")
+        else:
+            parts.append(part)
+    return "".join(parts), named

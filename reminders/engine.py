@@ -20,10 +20,11 @@ revisit_due
     an open planned revisit (visit not archived, revisit not done) due on or before
     today; due = the planned date; to whoever the revisit is assigned to (the owner).
 cadence_overdue / cadence_escalated
-    an account (not archived, not lost) whose last visit (or, never visited, its
-    creation) is more than its tier's cadence ago (no tier: tier D's); due = last +
-    cadence, to the owner. More than twice the cadence: escalated, due = last + 2 ×
-    cadence, to the owner and the supervisors of the owner's teams.
+    an account (not archived, not lost) past its visit cadence as
+    ``AccountQuerySet.with_cadence_due`` defines it (the statement selects from that
+    queryset's SQL); due = its ``cadence_due_on``, to the owner. More than twice the
+    cadence: escalated, due = since + 2 × cadence, to the owner and the supervisors of
+    the owner's teams.
 action_item_due
     an action item not done, due on or before today, of an account not archived; to its
     owner.
@@ -51,10 +52,12 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.choices import AccountStatus
 from accounts.service.models import DUE_SOON, ComplaintStatus
 from kam.choices import NotificationKind, Role
+from kam.queries import named_sql
 from opportunities.choices import RENEWAL_REMINDER_DAYS, ContractStatus
 from plans.choices import ActionStatus, PlanStatus
 from reminders.models import SubjectType
@@ -226,22 +229,29 @@ _FRAGMENTS = {
 
 _CADENCE_CTE = """
 cadence AS (
-    SELECT a.id, a.name, a.owner_id,
-           CASE a.tier WHEN 'A' THEN %(cadence_a)s WHEN 'B' THEN %(cadence_b)s
-                       WHEN 'C' THEN %(cadence_c)s ELSE %(cadence_d)s END AS cadence,
-           COALESCE(lv.last_on, (a.created_at AT TIME ZONE %(tz)s)::date) AS since,
-           COALESCE(to_char(lv.last_on, 'YYYY-MM-DD'), '') AS last_on_text,
+    SELECT c.id, c.name, c.owner_id, c.cadence_days AS cadence, c.cadence_since AS since,
+           COALESCE(to_char((c.last_visit_at AT TIME ZONE %(tz)s)::date, 'YYYY-MM-DD'), '')
+               AS last_on_text,
            {owner_name} AS owner_name
-    FROM {account} a
-    JOIN {user} o ON o.id = a.owner_id
-    LEFT JOIN (
-        SELECT v.account_id, (MAX(v.occurred_at) AT TIME ZONE %(tz)s)::date AS last_on
-        FROM {visit} v
-        WHERE v.archived_at IS NULL AND v.occurred_at <= %(now)s
-        GROUP BY v.account_id
-    ) lv ON lv.account_id = a.id
-    WHERE a.archived_at IS NULL AND a.status <> %(account_lost)s
+    FROM ({rows}) c
+    JOIN {user} o ON o.id = c.owner_id
+    WHERE c.cadence_days IS NOT NULL
 ),"""
+
+
+def _cadence_rows(now) -> tuple[str, dict]:
+    """The accounts' visit cadence as ``AccountQuerySet.with_cadence_due`` defines it (the
+    visits up to ``now``): its SQL and named parameters."""
+    from accounts.models import Account
+
+    rows = (
+        Account.objects.active()
+        .with_cadence_due(as_of=now)
+        .values("id", "name", "owner_id", "cadence_days", "cadence_since", "last_visit_at")
+        .order_by()
+    )
+    return named_sql(rows, "cadence")
+
 
 _STATEMENT = """
 WITH lead AS (
@@ -309,7 +319,7 @@ def _params(context: Context) -> dict:
         "role_admin": Role.ADMIN,
         "account_lost": AccountStatus.LOST,
         "notification_table": _tables()["notification_table"],
-        **{f"cadence_{tier}": int(days) for tier, days in context.cadences.items()},
+        **_cadence_rows(context.now)[1],
         **{f"k_{kind.value}": kind.value for kind in NotificationKind},
         **{f"s_{subject.value}": subject.value for subject in SubjectType},
     }
@@ -332,7 +342,10 @@ def statement(kinds) -> str:
         _FRAGMENTS[kind].format(owner_name=owner_name, **tables) for kind in kinds
     )
     needs_cadence = K.CADENCE_OVERDUE in kinds or K.CADENCE_ESCALATED in kinds
-    cadence_cte = _CADENCE_CTE.format(owner_name=owner_name, **tables) if needs_cadence else ""
+    cadence_cte = ""
+    if needs_cadence:
+        rows = _cadence_rows(timezone.now())[0]
+        cadence_cte = _CADENCE_CTE.format(owner_name=owner_name, rows=rows, **tables)
     return _STATEMENT.format(fragments=fragments, cadence_cte=cadence_cte, **tables)
 
 

@@ -3,7 +3,7 @@
 On top of ``world`` (East: kam_a, kam_b led by sup_east; South: kam_c led by sup_south):
 
     acme    kam_a  tier A (14 days), red;   visits 5 and 40 days ago; revisit 2 days overdue
-    hooli   kam_a  no tier (90 days), amber; never visited                   -> past cadence
+    hooli   kam_a  no tier (90 days), amber; created 100 days ago, never visited -> past cadence
     globex  kam_b  tier B (30 days), green; visit 35 days ago, revisit today -> past cadence
     initech kam_c  tier A, red; visit today; revisit 3 days overdue (South: never in East's figures)
 
@@ -45,7 +45,10 @@ def seed_team(world):
     hooli = AccountFactory(name="hooli", owner=kam_a)
     world.accounts["hooli"] = hooli
     Account.objects.filter(pk=acme.pk).update(tier="A", health_status="red", health_score=30)
-    Account.objects.filter(pk=hooli.pk).update(tier="", health_status="amber", health_score=55)
+    Account.objects.filter(pk=hooli.pk).update(
+        tier="", health_status="amber", health_score=55,
+        created_at=timezone.now() - timedelta(days=100),  # never visited: due from creation
+    )  # fmt: skip
     Account.objects.filter(pk=globex.pk).update(tier="B", health_status="green", health_score=80)
     # no complete month of actuals yet: the Pareto reads the estimates
     Account.objects.filter(pk=acme.pk).update(annual_revenue_estimate=Decimal(1000))

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account
-from accounts.selectors import accounts_past_cadence, visits_per_week
+from accounts.selectors import visits_per_week
 from accounts.tiering.models import ScoringRun, TierScore
 from dashboards.reports import REPORTS, filters_from
 from opportunities.selectors import contracts_to_renew, pipeline_by_stage
@@ -22,7 +22,9 @@ def test_past_cadence_counts_from_the_last_visit_and_the_tier(world):
     today = timezone.localdate()
     on_time = AccountFactory(name="on-time", owner=kam, tier="A")  # 14 days
     late = AccountFactory(name="late", owner=kam, tier="A")
-    AccountFactory(name="never", owner=kam, tier="D")
+    never = AccountFactory(name="never", owner=kam, tier="D")  # due 90 days after creation
+    Account.objects.filter(pk=never.pk).update(created_at=timezone.now() - timedelta(days=95))
+    AccountFactory(name="new", owner=kam, tier="A")  # never visited, created today: not due
     untiered = AccountFactory(name="untiered", owner=kam, tier="")  # counts as D: 90 days
     VisitFactory(account=on_time, occurred_at=timezone.now() - timedelta(days=14))
     VisitFactory(account=late, occurred_at=timezone.now() - timedelta(days=15))
@@ -30,9 +32,10 @@ def test_past_cadence_counts_from_the_last_visit_and_the_tier(world):
     archived_visit = VisitFactory(account=on_time, occurred_at=timezone.now())
     archived_visit.archived_at = timezone.now()
     archived_visit.save()
-    mine = Account.objects.filter(owner=kam, name__in=["on-time", "late", "never", "untiered"])
-    names = [account.name for account in accounts_past_cadence(mine, today=today)]
-    assert names == ["never", "late"]  # never visited first, then the most overdue
+    names = ["on-time", "late", "never", "new", "untiered"]
+    mine = Account.objects.filter(owner=kam, name__in=names)
+    names = [account.name for account in mine.past_cadence(today=today)]
+    assert names == ["never", "late"]  # the most overdue first
 
 
 def test_past_cadence_filter_and_revisit_filters_on_the_lists(client, world):
