@@ -620,3 +620,23 @@ def test_each_report_takes_its_own_form(client, data, key):
             lines = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
             exported = len([line for line in lines[1:] if line])
             assert exported == page_rows or (exported == 0 and page_rows == 1), (key, name, value)
+
+
+def test_the_api_takes_empty_choices_as_no_filter(client, data):
+    """Another system builds its query string as a form does: ``account=&kind=`` filters
+    nothing, and a value that is not a choice is a 400 in the error shape."""
+    client.force_login(data.user("sup_east"))
+    url = reverse("api:visit-list")
+    everything = {row["id"] for row in client.get(url).json()["results"]}
+    blank = client.get(url, {"account": "", "kind": "", "logged_by": ""})
+    assert blank.status_code == 200
+    assert {row["id"] for row in blank.json()["results"]} == everything
+    calls = client.get(url, {"account": "", "kind": "call"})
+    assert {row["id"] for row in calls.json()["results"]} == set(
+        Visit.objects.visible_to(data.user("sup_east"))
+        .filter(kind="call", archived_at=None)
+        .values_list("pk", flat=True)
+    )
+    wrong = client.get(url, {"kind": "nope"})
+    assert wrong.status_code == 400
+    assert wrong["Content-Type"].startswith("application/problem+json")
