@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-APPS=(kam accounts plans opportunities dashboards integrations messaging reminders audit scripts)
+APPS=(kam accounts plans opportunities dashboards search savedviews integrations messaging reminders audit scripts)
 
 echo "[kam] bandit: high-severity findings fail"
 "$VENV/bin/bandit" -q -r "${APPS[@]}" -x '*/migrations/*' --severity-level high \
