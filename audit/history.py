@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from attachments.models import TARGETS as ATTACHMENT_TARGETS
+from attachments.models import AttachmentEvent
 from audit import models as events
 
 #: url kind -> (tracked model, event model, label)
@@ -36,6 +38,11 @@ PAGES = [kind for kind in TRACKED if kind not in ("plan-target", "scoring-model"
 
 #: kinds whose page also lists the history of their parts: {kind: [(event model, fk)]}
 PARTS = {"plan": [(events.PlanTargetEvent, "plan_id")]}
+# files attached to a record are in its history (an account's page: those of its records too)
+for _kind in ATTACHMENT_TARGETS:
+    PARTS.setdefault(_kind, []).append((AttachmentEvent, f"{_kind}_id"))
+#: parts named by a column of theirs rather than by their id
+PART_NAMES = {AttachmentEvent: "name"}
 
 VERBS = {
     "insert": _("created"),
@@ -154,7 +161,9 @@ def _collect(event_model, lookup, subject, diffs, wanted, user_ids):
         context = event.pgh_context.metadata if event.pgh_context_id else {}
         if context.get("user"):
             user_ids.add(context["user"])
-        label = f"{subject} #{event.pgh_obj_id}" if subject else ""
+        name_field = PART_NAMES.get(event_model)
+        suffix = getattr(event, name_field) if name_field else f"#{event.pgh_obj_id}"
+        label = f"{subject} {suffix}" if subject else ""
         diffs.append((event, pairs, context, label))
         previous_by_obj[event.pgh_obj_id] = event
 

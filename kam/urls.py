@@ -35,6 +35,7 @@ urlpatterns = [
     path("notifications/", include("kam.notification_urls")),
     path("integrations/", include("integrations.urls")),
     path("audit/", include("audit.urls")),
+    path("attachments/", include("attachments.urls")),
     path("api/v1/", include("kam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

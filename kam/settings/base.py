@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "audit.apps.AuditConfig",
+    "attachments.apps.AttachmentsConfig",
     "axes",
     "csp",
 ]
@@ -206,6 +207,35 @@ STORAGES = {
 }
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media"))
 MEDIA_URL = "media/"
+
+# Attachments (photos and documents on records): private files, served only through the
+# download view after the visibility check. On the local disk under MEDIA_ROOT/private/
+# by default; on an S3-compatible store when ATTACHMENTS_S3_BUCKET is set (needs the
+# "s3" extra: django-storages[s3]). README: "Attachments".
+ATTACHMENTS_S3_BUCKET = env("ATTACHMENTS_S3_BUCKET", default="")
+if ATTACHMENTS_S3_BUCKET:
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env("ATTACHMENTS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("ATTACHMENTS_S3_REGION", default=None),
+            "access_key": env("ATTACHMENTS_S3_ACCESS_KEY", default=None),
+            "secret_key": env("ATTACHMENTS_S3_SECRET_KEY", default=None),
+            "location": env("ATTACHMENTS_S3_PREFIX", default="attachments"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["attachments"] = {"BACKEND": "attachments.storage.PrivateFileSystemStorage"}
+#: the largest file one may attach (bytes); images are then resized
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=15 * 1024 * 1024)
+#: the longest side of a stored image (pixels)
+ATTACHMENT_IMAGE_MAX_SIDE = env.int("ATTACHMENT_IMAGE_MAX_SIDE", default=2048)
+#: files in one upload at most
+ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
