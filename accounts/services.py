@@ -22,7 +22,8 @@ from accounts.models import (
     Visit,
     VisitComment,
 )
-from kam.choices import NotificationKind, Role
+from kam.capabilities import may
+from kam.choices import NotificationKind
 from kam.models import User
 from kam.notifications import notify, supervisors_of
 from kam.scoping import CHANGE, DELETE, VIEW, can, ensure_visible
@@ -45,7 +46,7 @@ MAX_HIERARCHY_DEPTH = 50
 
 
 def _refuse_read_only(actor: User) -> None:
-    if actor.role == Role.EXECUTIVE:
+    if not may(actor, "records.change"):
         raise PermissionDenied(_("Executives can look at everything but change nothing."))
 
 
@@ -82,17 +83,32 @@ def _check_parent(actor: User, account: Account, parent: Account | None) -> None
         depth += 1
 
 
-def _check_owner(actor: User, owner: User | None) -> None:
+def owner_problem(
+    actor: User, owner: User | None, *, current_owner_id=None, visible=None
+) -> str | None:
+    """The one rule for who may be given an account, for the forms, the API and the
+    bulk import alike: the reason ``owner`` is refused, or None. An owner may own
+    accounts (kam.capabilities "accounts.own") and be in the actor's view; an actor
+    who may not assign accounts gives them only to themselves (or keeps the current
+    owner). ``visible`` says whether the owner is in the actor's view when the caller
+    already knows (a batch reads its owners once); None asks the database."""
     if owner is None:
-        raise ValidationError({"owner": _("Every account needs an owner.")})
-    if owner.role not in (Role.ACCOUNT_MANAGER, Role.SUPERVISOR) or not owner.is_active:
-        raise ValidationError(
-            {"owner": _("The owner must be an active key account manager or supervisor.")}
-        )
-    if actor.role == Role.ACCOUNT_MANAGER and owner.pk != actor.pk:
-        raise ValidationError({"owner": _("You can only create accounts that you own.")})
-    if not User.objects.visible_to(actor).filter(pk=owner.pk).exists():
-        raise ValidationError({"owner": _("Choose an owner from your teams.")})
+        return _("Every account needs an owner.")
+    if not may(owner, "accounts.own"):
+        return _("The owner must be an active key account manager or supervisor.")
+    if not may(actor, "accounts.assign") and owner.pk not in (actor.pk, current_owner_id):
+        return _("You can only create accounts that you own.")
+    if visible is None:
+        visible = User.objects.visible_to(actor).filter(pk=owner.pk).exists()
+    if not visible:
+        return _("Choose an owner from your teams.")
+    return None
+
+
+def _check_owner(actor: User, owner: User | None) -> None:
+    problem = owner_problem(actor, owner)
+    if problem:
+        raise ValidationError({"owner": problem})
 
 
 def _check_credit_code(account: Account) -> None:
@@ -126,7 +142,7 @@ def account_update(*, actor: User, account: Account, team=None, **fields) -> Acc
         if key in ACCOUNT_FIELDS:
             setattr(account, key, value)
     if account.owner_id != old_owner.pk:
-        if actor.role == Role.ACCOUNT_MANAGER:
+        if not may(actor, "accounts.assign"):
             raise ValidationError(
                 {"owner": _("Ask your supervisor to hand the account over to a colleague.")}
             )
@@ -324,7 +340,7 @@ def visit_log(
     data.setdefault("occurred_at", timezone.now())
     visit = Visit(account=account, logged_by=actor, client_key=client_key, **data)
     if visit.next_visit_on:
-        visit.next_visit_owner = account.owner if actor.pk == account.owner_id else actor
+        visit.next_visit_owner_id = Visit.revisit_owner_for(account)
         if visit.next_visit_on < timezone.localdate(visit.occurred_at):
             raise ValidationError(
                 {"next_visit_on": _("The revisit must be on or after the visit.")}
@@ -351,7 +367,7 @@ def visit_comment_add(*, actor: User, visit: Visit, body: str) -> VisitComment:
     _refuse_read_only(actor)
     if not Visit.objects.visible_to(actor).filter(pk=visit.pk).exists():
         raise ValidationError({"visit": _("This visit is not in your view.")})
-    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+    if not may(actor, "visits.comment"):
         raise PermissionDenied(_("Only supervisors review visits."))
     body = (body or "").strip()
     if not body:
@@ -420,7 +436,7 @@ def accounts_handover(
     stay with the account. All or nothing.
     """
     _refuse_read_only(actor)
-    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+    if not may(actor, "accounts.handover"):
         raise PermissionDenied(_("Only a supervisor or an admin hands accounts over."))
     if not assignments:
         raise ValidationError({"accounts": _("Choose at least one account to hand over.")})

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from audit.models import PurgeLog
-from kam.choices import Role
+from kam.capabilities import may
 from kam.models import User
 from kam.scoping import DELETE
 
@@ -24,7 +24,7 @@ def account_purge(*, actor: User, account_id: int, confirm_name: str, reason: st
 
     Only admins; the account must be archived first and its name typed to confirm.
     History rows are kept (they are the record of what was there)."""
-    if actor is None or actor.role != Role.ADMIN:
+    if actor is None or not may(actor, "accounts.purge"):
         raise PermissionDenied(_("Only an admin can purge."))
     account = Account.objects.visible_to(actor, DELETE).select_for_update().get(pk=account_id)
     if account.archived_at is None:

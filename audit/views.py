@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -13,9 +13,9 @@ from accounts.tiering.models import ScoringModel
 from audit import services
 from audit.history import PAGES, TRACKED, object_history
 from audit.models import PurgeLog
-from kam.choices import Role
+from kam.capabilities import CapabilityRequiredMixin
 from kam.scoping import DELETE
-from kam.views import ScopedDetailView, ScopedViewMixin, WriteRoleRequiredMixin
+from kam.views import ScopedDetailView, ScopedViewMixin
 
 
 class HistoryView(ScopedDetailView):
@@ -47,14 +47,11 @@ class ScoringModelHistoryView(HistoryView):
         return self.get_queryset().filter(pk=1).first() or ScoringModel.current()
 
 
-class _AdminOnlyMixin:
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.role != Role.ADMIN:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+class _AdminOnlyMixin(CapabilityRequiredMixin):
+    capability = "accounts.purge"
 
 
-class AccountPurgeView(WriteRoleRequiredMixin, _AdminOnlyMixin, ScopedViewMixin, DetailView):
+class AccountPurgeView(_AdminOnlyMixin, ScopedViewMixin, DetailView):
     """Confirmation page (GET) and the purge itself (POST, the account's name typed)."""
 
     template_name = "audit/purge_confirm.html"

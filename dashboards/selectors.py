@@ -38,7 +38,7 @@ from accounts.tiering.selectors import (
     concentration_from,
     tier_rows,
 )
-from kam.choices import Role
+from kam.capabilities import may
 from kam.models import Team, TeamMembership, User
 from kam.queries import day_start
 from opportunities.filtersets import filter_by_team
@@ -114,11 +114,11 @@ def dashboard_teams(user):
     """The teams whose dashboard the user may open: the teams a supervisor leads; every
     team for executives and admins; none for KAMs. 0 queries (a lazy queryset)."""
     teams = Team.objects.visible_to(user).order_by("name", "pk")
-    if user.role in (Role.EXECUTIVE, Role.ADMIN):
-        return teams
-    if user.role == Role.SUPERVISOR:
+    if not may(user, "dashboard.team"):
+        return teams.none()
+    if may(user, "teams.lead"):
         return teams.filter(supervisor=user)
-    return teams.none()
+    return teams
 
 
 # --- my day ------------------------------------------------------------------------------

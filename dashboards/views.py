@@ -2,16 +2,14 @@
 dashboards.reports."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.views.generic import TemplateView
 
 from dashboards import reports, selectors
 from kam import exports
-from kam.choices import Role
+from kam.capabilities import may, require
 from plans.choices import QUARTERS
 
 #: who opens the team dashboard
-TEAM_ROLES = (Role.SUPERVISOR, Role.EXECUTIVE, Role.ADMIN)
 #: the team dashboard's ?team= for a row per team
 ALL_TEAMS = "all"
 
@@ -30,15 +28,14 @@ class MyDayView(LoginRequiredMixin, TemplateView):
 class TeamDashboardView(LoginRequiredMixin, TemplateView):
     """A team's dashboard: supervisors see the teams they lead, executives and admins
     every team, or "All teams" (a row per team, each leading to its KAMs); KAMs are
-    refused (403)."""
+    refused (404)."""
 
     template_name = "dashboards/team.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        if user.role not in TEAM_ROLES:
-            raise PermissionDenied
+        require(user, "dashboard.team")
         teams = list(selectors.dashboard_teams(user))
         period = selectors.period_from(self.request.GET)
         wanted = self.request.GET.get("team", "")
@@ -73,7 +70,7 @@ class ReportIndexView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["reports"] = list(reports.REPORTS.values())
-        context["can_see_teams"] = self.request.user.role in TEAM_ROLES
+        context["can_see_teams"] = may(self.request.user, "dashboard.team")
         return context
 
 

@@ -30,9 +30,10 @@ from accounts.choices import (
     Region,
 )
 from accounts.models import Account, Contact
+from accounts.services import owner_problem
 from accounts.validators import validate_credit_code
 from kam.batch import plan_for_whole_tables
-from kam.choices import Role
+from kam.capabilities import may
 from kam.models import User
 from kam.scoping import CHANGE
 from kam.textsearch import pinyin_values
@@ -154,7 +155,7 @@ def _too_many(limit):
 
 
 def _refuse(actor):
-    if actor.role == Role.EXECUTIVE:
+    if not may(actor, "accounts.import"):
         raise PermissionDenied(_("Executives read everything and change nothing."))
 
 
@@ -326,16 +327,10 @@ def accounts_validate(*, actor: User, rows: list) -> tuple[list, list, list, dic
             if owner is None:
                 _error(errors, index, "owner", _("Choose an owner from your teams."))
                 continue
-            if owner.role not in (Role.ACCOUNT_MANAGER, Role.SUPERVISOR):
-                message = _("The owner must be an active key account manager or supervisor.")
-                _error(errors, index, "owner", message)
-                continue
-            if (
-                actor.role == Role.ACCOUNT_MANAGER
-                and owner.pk != actor.pk
-                and (match is None or owner.pk != match["owner_id"])
-            ):
-                _error(errors, index, "owner", _("You can only create accounts that you own."))
+            current = None if match is None else match["owner_id"]
+            problem = owner_problem(actor, owner, current_owner_id=current, visible=True)
+            if problem:
+                _error(errors, index, "owner", problem)
                 continue
             owner_id = owner.pk
         parent = row.get("parent_external_id")
@@ -370,8 +365,8 @@ def accounts_validate(*, actor: User, rows: list) -> tuple[list, list, list, dic
             }
             values["external_id"] = ext or None
             values["owner_id"] = owner_id or actor.pk
-            if actor.role == Role.ADMIN and owner_id is None:
-                _error(errors, index, "owner", _("Every account needs an owner."))
+            if owner_id is None and not may(actor, "accounts.own"):
+                _error(errors, index, "owner", owner_problem(actor, None))
                 continue
             inserts.append(values)
     return updates, inserts, links, errors

@@ -8,6 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from integrations.choices import DeliveryStatus, EventKind
 from kam.choices import Role
+from kam.scoping import ScopedQuerySet
+
+
+class AdministrationQuerySet(ScopedQuerySet):
+    """Service users, webhooks, their events and delivery log: the "administration"
+    rule of kam.scoping (admins only, for reading and changing)."""
+
+    scope = "administration"
 
 
 class ApiTokenQuerySet(models.QuerySet):
@@ -82,6 +90,8 @@ class ServiceUser(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = AdministrationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("service user")
         verbose_name_plural = _("service users")
@@ -143,6 +153,8 @@ class WebhookSubscription(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = AdministrationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("webhook subscription")
         verbose_name_plural = _("webhook subscriptions")
@@ -170,6 +182,8 @@ class OutboxEvent(models.Model):
     )
     payload = models.JSONField(_("payload"), default=dict)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    objects = AdministrationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("event")
@@ -200,6 +214,8 @@ class WebhookDelivery(models.Model):
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = AdministrationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("webhook delivery")

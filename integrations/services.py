@@ -13,13 +13,14 @@ from knox.models import AuthToken
 from integrations.choices import DeliveryStatus, EventKind
 from integrations.models import ApiToken, ServiceUser, WebhookDelivery, WebhookSubscription
 from kam import services as kam_services
+from kam.capabilities import may
 from kam.choices import Role
 from kam.models import User
 from kam.queue import enqueue_on_commit
 
 
-def _require_admin(actor: User) -> None:
-    if actor.role != Role.ADMIN:
+def _require(actor: User, capability: str) -> None:
+    if not may(actor, capability):
         raise PermissionDenied(_("Only sales operations / admins do this."))
 
 
@@ -31,13 +32,13 @@ def token_create(
     user). Returns the metadata and the key, which is shown once and stored hashed."""
     user = user or actor
     if user.pk != actor.pk:
-        _require_admin(actor)
+        _require(actor, "service_users.manage")
         if not ServiceUser.objects.filter(user=user).exists():
             raise ValidationError({"user": _("Admins create tokens only for service users.")})
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name.")})
-    if actor.role == Role.EXECUTIVE:
+    if not may(actor, "records.change"):
         read_only = True  # executives change nothing, their tokens neither
     instance, key = AuthToken.objects.create(user=user)
     meta = ApiToken.objects.create(
@@ -55,7 +56,7 @@ def token_create(
 @transaction.atomic
 def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
-    if token.user_id != actor.pk and actor.role != Role.ADMIN:
+    if token.user_id != actor.pk and not may(actor, "tokens.manage_others"):
         raise Http404
     if token.digest is not None:
         AuthToken.objects.filter(digest=token.digest).delete()
@@ -81,7 +82,7 @@ def token_mark_used(*, auth_token: AuthToken) -> None:
 def service_user_create(
     *, actor: User, username: str, role: str, full_name: str = "", description: str = ""
 ) -> ServiceUser:
-    _require_admin(actor)
+    _require(actor, "service_users.manage")
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a role.")})
     if User.objects.filter(username__iexact=username).exists():
@@ -104,7 +105,7 @@ def _check_kinds(kinds) -> list[str]:
 def subscription_create(
     *, actor: User, name: str, url: str, event_kinds, secret: str = "", is_active: bool = True
 ) -> WebhookSubscription:
-    _require_admin(actor)
+    _require(actor, "webhooks.manage")
     subscription = WebhookSubscription(
         name=name,
         url=url,
@@ -122,7 +123,7 @@ def subscription_create(
 def subscription_update(
     *, actor: User, subscription: WebhookSubscription, **fields
 ) -> WebhookSubscription:
-    _require_admin(actor)
+    _require(actor, "webhooks.manage")
     subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
     for key in ("name", "url", "is_active"):
         if key in fields:
@@ -139,7 +140,7 @@ def subscription_update(
 @transaction.atomic
 def delivery_redeliver(*, actor: User, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send again, from the first attempt: the receiver gets the same event id."""
-    _require_admin(actor)
+    _require(actor, "webhooks.manage")
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error=""
     )

@@ -3,7 +3,7 @@ webhooks (admins), and the accounts and contacts imports."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,19 +23,12 @@ from integrations.forms import (
 )
 from integrations.models import ApiToken, ServiceUser, WebhookDelivery, WebhookSubscription
 from kam import exports, uploads
-from kam.choices import Role
+from kam.capabilities import CapabilityRequiredMixin
 from kam.forms import add_service_errors
 from kam.models import User
+from kam.scoping import CHANGE
 from kam.uploads import FileRejectedError
 from kam.views import WriteRoleRequiredMixin
-
-
-class AdminRequiredMixin(LoginRequiredMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.role != Role.ADMIN:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
 
 # --- tokens ---------------------------------------------------------------------------------
 
@@ -83,15 +76,20 @@ class TokenRevokeView(LoginRequiredMixin, View):
 # --- service users ----------------------------------------------------------------------------
 
 
-class ServiceUserListView(AdminRequiredMixin, View):
+class ServiceUserListView(CapabilityRequiredMixin, View):
+    capability = "service_users.manage"
     template_name = "integrations/service_user_list.html"
 
     def render(self, form, token_form=None, new_key=None, key_user=None):
         context = {
             "form": form,
             "token_form": token_form or TokenForm(),
-            "service_users": ServiceUser.objects.select_related("user").order_by("user__username"),
-            "tokens": ApiToken.objects.filter(user__service__isnull=False).select_related("user"),
+            "service_users": ServiceUser.objects.visible_to(self.request.user)
+            .select_related("user")
+            .order_by("user__username"),
+            "tokens": ApiToken.objects.filter(
+                user__service__in=ServiceUser.objects.visible_to(self.request.user)
+            ).select_related("user"),
             "new_key": new_key,
             "key_user": key_user,
         }
@@ -115,14 +113,16 @@ class ServiceUserListView(AdminRequiredMixin, View):
         return self.render(form)
 
 
-class ServiceUserTokenView(AdminRequiredMixin, View):
+class ServiceUserTokenView(CapabilityRequiredMixin, View):
     """A token for a service user, shown once."""
 
+    capability = "service_users.manage"
     http_method_names = ["post"]
 
     def post(self, request):
+        services_users = ServiceUser.objects.visible_to(request.user)
         user = get_object_or_404(
-            User.objects.filter(service__isnull=False), pk=request.POST.get("user") or 0
+            User.objects.filter(service__in=services_users), pk=request.POST.get("user") or 0
         )
         form = TokenForm(request.POST)
         page = ServiceUserListView()
@@ -136,14 +136,17 @@ class ServiceUserTokenView(AdminRequiredMixin, View):
 # --- webhooks ---------------------------------------------------------------------------------
 
 
-class WebhookListView(AdminRequiredMixin, View):
+class WebhookListView(CapabilityRequiredMixin, View):
+    capability = "webhooks.manage"
     template_name = "integrations/webhook_list.html"
 
     def render(self, form):
         context = {
             "form": form,
-            "subscriptions": WebhookSubscription.objects.all(),
-            "deliveries": WebhookDelivery.objects.select_related("subscription", "event")[:50],
+            "subscriptions": WebhookSubscription.objects.visible_to(self.request.user),
+            "deliveries": WebhookDelivery.objects.visible_to(self.request.user).select_related(
+                "subscription", "event"
+            )[:50],
         }
         return render(self.request, self.template_name, context)
 
@@ -163,16 +166,12 @@ class WebhookListView(AdminRequiredMixin, View):
         return self.render(form)
 
 
-class WebhookDetailView(LoginRequiredMixin, View):
+class WebhookDetailView(CapabilityRequiredMixin, View):
     """One subscription: its settings (admins edit them) and its delivery log. For
     anyone else it does not exist (404), like every record out of view."""
 
+    capability = "webhooks.manage"
     template_name = "integrations/webhook_detail.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.role != Role.ADMIN:
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
 
     def render(self, subscription, form):
         context = {
@@ -183,12 +182,15 @@ class WebhookDetailView(LoginRequiredMixin, View):
         return render(self.request, self.template_name, context)
 
     def get(self, request, pk):
-        subscription = get_object_or_404(WebhookSubscription, pk=pk)
+        subscription = get_object_or_404(
+            WebhookSubscription.objects.visible_to(request.user), pk=pk
+        )
         return self.render(subscription, WebhookForm(instance=subscription))
 
     def post(self, request, pk):
-        subscription = get_object_or_404(WebhookSubscription, pk=pk)
-        form = WebhookForm(request.POST, instance=WebhookSubscription.objects.get(pk=pk))
+        visible = WebhookSubscription.objects.visible_to(request.user, CHANGE)
+        subscription = get_object_or_404(visible, pk=pk)
+        form = WebhookForm(request.POST, instance=visible.get(pk=pk))
         if form.is_valid():
             try:
                 services.subscription_update(
@@ -202,13 +204,14 @@ class WebhookDetailView(LoginRequiredMixin, View):
         return self.render(subscription, form)
 
 
-class DeliveryRedeliverView(LoginRequiredMixin, View):
+class DeliveryRedeliverView(CapabilityRequiredMixin, View):
+    capability = "webhooks.manage"
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        if request.user.role != Role.ADMIN:
-            raise Http404
-        delivery = get_object_or_404(WebhookDelivery, pk=pk)
+        delivery = get_object_or_404(
+            WebhookDelivery.objects.visible_to(request.user, CHANGE), pk=pk
+        )
         services.delivery_redeliver(actor=request.user, delivery=delivery)
         messages.success(request, _("The delivery is queued to be sent again."))
         return redirect("integrations:webhook-detail", pk=delivery.subscription_id)
@@ -229,6 +232,8 @@ class ImportView(WriteRoleRequiredMixin, LoginRequiredMixin, View):
     The file is staged once (kam.uploads): the preview, "check again" and the import
     name it by a token, so no request carries the table; the preview shows a page of
     rows and the rows with problems."""
+
+    capability = "accounts.import"
 
     kind = "accounts"
     template_name = "integrations/import.html"

@@ -10,7 +10,6 @@ class KamAdminSite(AdminSite):
     index_title = _("Configuration")
 
     def has_permission(self, request):
-        from kam.choices import Role
+        from kam.capabilities import may
 
-        user = request.user
-        return bool(user.is_active and user.is_authenticated and user.role == Role.ADMIN)
+        return may(request.user, "users.manage")

@@ -1,6 +1,6 @@
 from django.contrib.auth.backends import ModelBackend
 
-from kam.choices import Role
+from kam.capabilities import may
 
 
 class RoleBackend(ModelBackend):
@@ -11,14 +11,13 @@ class RoleBackend(ModelBackend):
     def has_perm(self, user_obj, perm, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous:
             return False
-        role = getattr(user_obj, "role", None)
-        if role == Role.ADMIN:
+        if may(user_obj, "users.manage"):
             return True
-        if role == Role.EXECUTIVE and perm.partition(".")[2].startswith("view_"):
+        if may(user_obj, "records.view_all") and perm.partition(".")[2].startswith("view_"):
             return True
         return super().has_perm(user_obj, perm, obj)
 
     def has_module_perms(self, user_obj, app_label):
-        if user_obj.is_active and getattr(user_obj, "role", None) == Role.ADMIN:
+        if may(user_obj, "users.manage"):
             return True
         return super().has_module_perms(user_obj, app_label)

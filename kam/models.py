@@ -46,11 +46,10 @@ class User(ChoiceLabels, AbstractUser):
 
     @property
     def is_read_only(self):
-        return self.role == Role.EXECUTIVE
+        """For templates: may change no record (kam.capabilities)."""
+        from kam.capabilities import may
 
-    @property
-    def is_supervisor(self):
-        return self.role == Role.SUPERVISOR
+        return not may(self, "records.change")
 
 
 class TeamQuerySet(ScopedQuerySet):

@@ -4,7 +4,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from kam.choices import Role
+from kam.capabilities import may, roles_with
 from kam.models import Team, TeamMembership, User
 from kam.scoping import CHANGE, ensure_visible
 
@@ -22,10 +22,10 @@ def _set_password(user: User, password: str) -> None:
 @transaction.atomic
 def user_create(*, actor: User | None, password: str | None = None, **fields) -> User:
     """Create a user; ``actor`` None is reserved for commands run by ops."""
-    if actor is not None and actor.role != Role.ADMIN:
+    if actor is not None and not may(actor, "users.manage"):
         ensure_visible(actor, actor, CHANGE)  # only admins manage users; raises 404
     user = User(**{key: value for key, value in fields.items() if key in USER_FIELDS})
-    user.is_staff = user.role == Role.ADMIN
+    user.is_staff = user.role in roles_with("users.manage")  # the admin site is theirs
     if password:
         _set_password(user, password)
     else:
@@ -42,7 +42,7 @@ def user_update(*, actor: User, user: User, password: str | None = None, **field
     for key, value in fields.items():
         if key in USER_FIELDS:
             setattr(user, key, value)
-    user.is_staff = user.role == Role.ADMIN
+    user.is_staff = user.role in roles_with("users.manage")  # the admin site is theirs
     if password:
         _set_password(user, password)
     user.full_clean(exclude=["password"])
@@ -61,7 +61,7 @@ def _set_members(team: Team, members) -> None:
 
 @transaction.atomic
 def team_create(*, actor: User | None, name: str, supervisor: User, members=()) -> Team:
-    if actor is not None and actor.role != Role.ADMIN:
+    if actor is not None and not may(actor, "users.manage"):
         ensure_visible(actor, actor, CHANGE)
     team = Team(name=name, supervisor=supervisor)
     team.full_clean()

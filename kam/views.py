@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView, TemplateView
 
+from kam.capabilities import CapabilityRequiredMixin, home_page, require
 from kam.scoping import CHANGE, DELETE, VIEW, can
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class ScopedViewMixin(LoginRequiredMixin):
     #: the action needed on the object for every method (e.g. CHANGE on edit pages);
     #: None means "view" for reads and "change" for writes
     object_action = None
+    #: what changing an object needs beyond the visibility rule (kam.capabilities)
+    change_capability = "records.change"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -79,8 +82,11 @@ class ScopedViewMixin(LoginRequiredMixin):
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)  # 404 when not visible, the same as missing
         action = self.object_action or ACTION_BY_METHOD.get(self.request.method, CHANGE)
-        if action != VIEW and not can(self.request.user, obj, action):
-            raise PermissionDenied
+        if action != VIEW:
+            if self.change_capability is not None:
+                require(self.request.user, self.change_capability)
+            if not can(self.request.user, obj, action):
+                raise PermissionDenied
         return obj
 
     def get_context_data(self, **kwargs):
@@ -109,13 +115,10 @@ def sort_columns(request, columns, default):
     return result
 
 
-class WriteRoleRequiredMixin:
-    """For pages that create or change things: executives read only (403)."""
+class WriteRoleRequiredMixin(CapabilityRequiredMixin):
+    """For pages that create or change things: executives read only (404)."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.is_read_only:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    capability = "records.change"
 
 
 class HtmxPartialMixin:
@@ -150,11 +153,11 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         # A KAM's home is My day; supervisors and executives land on the team dashboard.
         from dashboards.views import MyDayView, TeamDashboardView
-        from kam.choices import Role
 
-        if request.user.role == Role.ACCOUNT_MANAGER:
+        home = home_page(request.user)
+        if home == "my-day":
             return MyDayView.as_view()(request, *args, **kwargs)
-        if request.user.role in (Role.SUPERVISOR, Role.EXECUTIVE):
+        if home == "team":
             return TeamDashboardView.as_view()(request, *args, **kwargs)
         return super().get(request, *args, **kwargs)
 

@@ -20,7 +20,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from kam.batch import plan_for_whole_tables
-from kam.choices import NotificationKind, Role
+from kam.capabilities import may, roles_with
+from kam.choices import NotificationKind
 from kam.models import Notification, Team, TeamMembership, User
 from kam.notifications import render_message
 from messaging.models import (
@@ -117,7 +118,7 @@ INSERT INTO {delivery} (notification_id, recipient_id, team_channel_id, channel,
 SELECT NULL, u.id, NULL, 'email', u.email, %(week)s, 'pending', 0, '', now(), now()
   FROM {user} u
   LEFT JOIN {preference} p ON p.user_id = u.id
- WHERE u.role = %(role)s AND u.is_active AND u.email <> ''
+ WHERE u.role = ANY(%(roles)s) AND u.is_active AND u.email <> ''
    AND COALESCE(p.weekly_digest, TRUE)
 ON CONFLICT DO NOTHING
 """
@@ -131,7 +132,8 @@ def digests_queue(*, today=None) -> int:
     plan_for_whole_tables()
     with connection.cursor() as cursor:
         cursor.execute(
-            _DIGEST_SQL.format(**_tables()), {"week": iso_week(today), "role": Role.SUPERVISOR}
+            _DIGEST_SQL.format(**_tables()),
+            {"week": iso_week(today), "roles": roles_with("teams.lead")},
         )
         return cursor.rowcount
 
@@ -318,7 +320,7 @@ def email_preference_update(*, actor: User, kinds: list[str], weekly_digest: boo
 
 
 def _require_admin(actor: User) -> None:
-    if actor.role != Role.ADMIN:
+    if not may(actor, "channels.manage"):
         raise PermissionDenied
 
 

@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext
 from django.views.generic import FormView
 
-from kam.choices import Role
+from kam.capabilities import CapabilityRequiredMixin, may
 from kam.forms import add_service_errors
 from messaging import services
 from messaging.forms import EmailPreferenceForm, TeamChannelForm
@@ -25,7 +25,7 @@ class EmailPreferenceView(LoginRequiredMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["show_digest"] = self.request.user.role == Role.SUPERVISOR
+        kwargs["show_digest"] = may(self.request.user, "teams.lead")
         return kwargs
 
     def get_initial(self):
@@ -47,17 +47,13 @@ class EmailPreferenceView(LoginRequiredMixin, FormView):
         return redirect("messaging:preferences")
 
 
-class TeamChannelsView(LoginRequiredMixin, FormView):
+class TeamChannelsView(CapabilityRequiredMixin, FormView):
     """One page for ops: the channels, their delivery failures, a form to add or change
     one (``?edit=<id>``), and a "send test message" button per channel."""
 
+    capability = "channels.manage"
     form_class = TeamChannelForm
     template_name = "messaging/channels.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.role != Role.ADMIN:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def _channels(self):
         return TeamChannel.objects.visible_to(self.request.user)

@@ -4,13 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact
-from kam.choices import Role
+from kam.capabilities import roles_with
 from kam.forms import BootstrapFormMixin
 from kam.models import User
 from kam.scoping import CHANGE
 from opportunities.models import Contract, Opportunity, ProductLine, Stage
 
-KAM_ROLES = (Role.ACCOUNT_MANAGER, Role.SUPERVISOR)
+#: who may own an opportunity (kam.capabilities)
+KAM_ROLES = roles_with("accounts.own")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
-from kam.choices import Role
+from kam.capabilities import may
 from kam.models import User
 from kam.scoping import CHANGE, DELETE, VIEW, can, ensure_visible
 from opportunities.choices import ContractStatus, StageKind
@@ -42,12 +42,12 @@ REVIEW_CHECKS = ("legal", "finance")
 
 
 def _refuse_read_only(actor: User) -> None:
-    if actor.role == Role.EXECUTIVE:
+    if not may(actor, "records.change"):
         raise PermissionDenied(_("Executives can look at everything but change nothing."))
 
 
 def _admin_only(actor: User) -> None:
-    if actor.role != Role.ADMIN:
+    if not may(actor, "pipeline.configure"):
         raise PermissionDenied(_("Only sales operations change the pipeline settings."))
 
 
@@ -130,7 +130,7 @@ def _check_account(actor: User, account: Account | None) -> None:
 
 
 def _check_owner(actor: User, owner: User) -> None:
-    if owner.role not in (Role.ACCOUNT_MANAGER, Role.SUPERVISOR) or not owner.is_active:
+    if not may(owner, "accounts.own"):
         raise ValidationError(
             {"owner": _("The owner must be an active key account manager or supervisor.")}
         )
@@ -200,7 +200,7 @@ def opportunity_create(
     _check_account(actor, account)
     data = {key: value for key, value in fields.items() if key in OPPORTUNITY_FIELDS}
     if data.get("owner") is None:
-        data["owner"] = account.owner if actor.role == Role.ADMIN else actor
+        data["owner"] = actor if may(actor, "accounts.own") else account.owner
     if data.get("probability") is None:
         data.pop("probability", None)
     stage = stage or first_open_stage()

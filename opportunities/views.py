@@ -8,7 +8,7 @@ and render. Lists and the board run a fixed number of queries.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
@@ -23,7 +23,7 @@ from django.views.generic import FormView, TemplateView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
 
 from accounts.models import Account, Contact
-from kam.choices import Role
+from kam.capabilities import CapabilityRequiredMixin, may, roles_with
 from kam.conflicts import EditConflictMixin
 from kam.forms import add_service_errors
 from kam.models import Team, User
@@ -55,7 +55,7 @@ def _filter_choices(user):
     """The filter bar's options: lazy querysets, evaluated only by the full page."""
     return {
         "owner_choices": User.objects.visible_to(user)
-        .filter(role__in=(Role.ACCOUNT_MANAGER, Role.SUPERVISOR))
+        .filter(role__in=roles_with("accounts.own"))
         .order_by("full_name", "username"),
         "team_choices": Team.objects.visible_to(user).order_by("name"),
         "product_line_choices": ProductLine.objects.visible_to(user).order_by("order", "name"),
@@ -104,7 +104,7 @@ class OpportunityListView(SavedViewsMixin, ScopedListView):
             active_filter_count=sum(
                 1 for name in FILTER_NAMES if any(self.request.GET.getlist(name))
             ),
-            can_create=not user.is_read_only,
+            can_create=may(user, "records.change"),
         )
         return context
 
@@ -148,7 +148,7 @@ class _BoardMixin(_FilteredOpportunitiesMixin):
     def board_context(self):
         query = self.board_query().urlencode()
         return {
-            "can_move": not self.request.user.is_read_only,
+            "can_move": may(self.request.user, "records.change"),
             "board_url": reverse("opportunities:board") + (f"?{query}" if query else ""),
         }
 
@@ -211,7 +211,7 @@ class OpportunityDetailView(ScopedDetailView):
         user, opportunity = self.request.user, self.object
         context["history"] = selectors.opportunity_stage_history(opportunity=opportunity)
         context["contracts"] = Contract.objects.visible_to(user).filter(opportunity=opportunity)
-        context["can_change"] = not user.is_read_only and can(user, opportunity, CHANGE)
+        context["can_change"] = may(user, "records.change") and can(user, opportunity, CHANGE)
         context.setdefault("move_form", StageMoveForm(initial={"stage": opportunity.stage_id}))
         return context
 
@@ -356,7 +356,7 @@ class WhitespaceView(ScopedViewMixin, TemplateView):
             rows=rows,
             lines=lines,
             owner_choices=_filter_choices(user)["owner_choices"],
-            can_create=not user.is_read_only,
+            can_create=may(user, "records.change"),
             cross_sell=OpportunityType.CROSS_SELL,
         )
         return context
@@ -375,7 +375,8 @@ class ContractListView(SavedViewsMixin, ScopedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            status_choices=ContractStatus.choices, can_create=not self.request.user.is_read_only
+            status_choices=ContractStatus.choices,
+            can_create=may(self.request.user, "records.change"),
         )
         return context
 
@@ -389,7 +390,7 @@ class ContractDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["can_change"] = not user.is_read_only and can(user, self.object, CHANGE)
+        context["can_change"] = may(user, "records.change") and can(user, self.object, CHANGE)
         return context
 
 
@@ -460,15 +461,11 @@ class ContractReviewView(WriteRoleRequiredMixin, ScopedViewMixin, SingleObjectMi
 # --- settings (admins) ----------------------------------------------------------------
 
 
-class PipelineSettingsView(LoginRequiredMixin, TemplateView):
+class PipelineSettingsView(CapabilityRequiredMixin, TemplateView):
     """Stages and product lines, for sales operations: each row is its own small form."""
 
+    capability = "pipeline.configure"
     template_name = "opportunities/settings.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.role != Role.ADMIN:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, AccountTeamMember
-from kam.choices import NotificationKind, Role
+from kam.capabilities import may
+from kam.choices import NotificationKind
 from kam.models import Team, TeamMembership, User
 from kam.notifications import notify, supervisors_of
 from kam.scoping import CHANGE, VIEW, ensure_visible
@@ -58,7 +59,7 @@ ZERO = Decimal("0")
 
 
 def _refuse_read_only(actor: User) -> None:
-    if actor.role == Role.EXECUTIVE:
+    if not may(actor, "records.change"):
         raise PermissionDenied(_("Executives can look at everything but change nothing."))
 
 
@@ -241,10 +242,10 @@ def plan_update(*, actor: User, plan: AccountPlan, targets=None, **fields) -> Ac
 
 def _leads_owner(actor: User, plan: AccountPlan) -> bool:
     """The supervisor of a team the account's owner belongs to (or an admin)."""
-    if actor.role == Role.ADMIN:
-        return True
-    if actor.role != Role.SUPERVISOR:
+    if not may(actor, "plans.approve"):
         return False
+    if may(actor, "teams.all"):
+        return True
     return TeamMembership.objects.filter(
         team__supervisor=actor, user_id=plan.account.owner_id
     ).exists()
@@ -283,7 +284,7 @@ def _notify(plan, kind, recipients, actor, comment=""):
 def plan_submit(*, actor: User, plan: AccountPlan) -> AccountPlan:
     """The KAM who owns the account submits a draft (or returned) plan."""
     plan = _locked_plan(actor, plan)
-    if plan.account.owner_id != actor.pk and actor.role != Role.ADMIN:
+    if plan.account.owner_id != actor.pk and not may(actor, "plans.submit_any"):
         raise PermissionDenied(_("Only the account's owner submits its plan."))
     if not plan.is_editable:
         _refuse_transition(plan, _("submitted"))
@@ -420,8 +421,6 @@ def action_item_update(*, actor: User, item: ActionItem, **fields) -> ActionItem
 
 # --- actuals ----------------------------------------------------------------------------
 
-ACTUAL_WRITERS = (Role.ADMIN,)
-
 
 class ActualsRejectedError(ValidationError):
     """A batch with wrong rows: nothing was written. ``row_errors`` maps each wrong
@@ -508,7 +507,7 @@ def actuals_upsert(*, actor: User, rows: list[dict], source: str = "api") -> int
     nothing, in one statement. Sending the same batch twice changes nothing.
     Returns the number of rows written."""
     _refuse_read_only(actor)
-    if actor.role not in ACTUAL_WRITERS:
+    if not may(actor, "actuals.import"):
         raise PermissionDenied(_("Actuals come from the ERP: only sales operations load them."))
     clean, errors = actuals_validate(actor=actor, rows=rows)
     if errors:
@@ -539,9 +538,9 @@ def actuals_upsert(*, actor: User, rows: list[dict], source: str = "api") -> int
 
 
 def _leads_team(actor: User, team: Team) -> bool:
-    return actor.role == Role.ADMIN or (
-        actor.role == Role.SUPERVISOR and team.supervisor_id == actor.pk
-    )
+    if not may(actor, "quotas.set"):
+        return False
+    return may(actor, "teams.all") or team.supervisor_id == actor.pk
 
 
 def _check_quarters(prefix: str, annual, quarters, errors: dict, field: str) -> None:

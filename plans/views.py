@@ -7,7 +7,7 @@ service and render. Every list runs a fixed number of queries.
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -19,10 +19,10 @@ from django.views.generic.detail import SingleObjectMixin
 
 from accounts.models import Account
 from kam import uploads
-from kam.choices import Role
+from kam.capabilities import CapabilityRequiredMixin, may
 from kam.conflicts import EditConflictMixin
 from kam.forms import add_service_errors
-from kam.models import Team, TeamMembership, User
+from kam.models import Team, User
 from kam.scoping import CHANGE, VIEW, can
 from kam.views import ScopedDetailView, ScopedListView, ScopedViewMixin, WriteRoleRequiredMixin
 from plans import selectors, services
@@ -71,7 +71,7 @@ class PlanListView(SavedViewsMixin, ScopedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         _style_filters(self.filterset.form)
-        context["can_create"] = not self.request.user.is_read_only
+        context["can_create"] = may(self.request.user, "records.change")
         return context
 
 
@@ -129,13 +129,8 @@ class PlanDetailView(ScopedDetailView):
                 }
             )
         is_owner = plan.account.owner_id == user.pk
-        leads = user.role == Role.ADMIN or (
-            user.role == Role.SUPERVISOR
-            and TeamMembership.objects.filter(
-                team__supervisor=user, user_id=plan.account.owner_id
-            ).exists()
-        )
-        writable = not user.is_read_only and can(user, plan, CHANGE)
+        leads = services._leads_owner(user, plan)
+        writable = may(user, "records.change") and can(user, plan, CHANGE)
         context.update(
             targets=[targets.get(q) for q in QUARTERS],
             quarter_rows=quarter_rows,
@@ -145,7 +140,7 @@ class PlanDetailView(ScopedDetailView):
             today=today,
             can_edit=writable and plan.is_editable,
             can_add_action=writable,
-            can_submit=(is_owner or user.role == Role.ADMIN) and plan.is_editable,
+            can_submit=(is_owner or may(user, "plans.submit_any")) and plan.is_editable,
             can_decide=leads and plan.status == PlanStatus.SUBMITTED,
             can_revise=(is_owner or leads) and plan.status == PlanStatus.APPROVED,
             decision_form=DecisionForm(),
@@ -210,12 +205,16 @@ class PlanSubmitView(_PlanActionView):
 
 
 class PlanApproveView(_PlanActionView):
+    capability = "plans.approve"
+
     def perform(self, plan, comment):
         services.plan_approve(actor=self.request.user, plan=plan, comment=comment)
         return gettext("The plan is approved.")
 
 
 class PlanReturnView(_PlanActionView):
+    capability = "plans.approve"
+
     def perform(self, plan, comment):
         services.plan_return(actor=self.request.user, plan=plan, comment=comment)
         return gettext("The plan is returned to its owner.")
@@ -326,7 +325,7 @@ class ActualListView(ScopedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         _style_filters(self.filterset.form)
-        context["can_import"] = self.request.user.role in services.ACTUAL_WRITERS
+        context["can_import"] = may(self.request.user, "actuals.import")
         return context
 
 
@@ -334,16 +333,12 @@ class ActualListView(ScopedListView):
 PREVIEW_ROWS, PROBLEM_ROWS = 50, 100
 
 
-class ActualImportView(LoginRequiredMixin, FormView):
+class ActualImportView(CapabilityRequiredMixin, FormView):
     """Upload a file, see a preview and every wrong row, then import all or nothing."""
 
+    capability = "actuals.import"
     form_class = ActualImportForm
     template_name = "plans/actual_import.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.role not in services.ACTUAL_WRITERS:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(columns=COLUMNS, **kwargs)
@@ -441,12 +436,10 @@ def _int(value, default, low, high):
 
 # --- quotas -----------------------------------------------------------------------------
 
-QUOTA_ROLES = (Role.SUPERVISOR, Role.ADMIN)
-
 
 def _teams_led_by(user):
     teams = Team.objects.order_by("name")
-    return teams if user.role == Role.ADMIN else teams.filter(supervisor=user)
+    return teams if may(user, "teams.all") else teams.filter(supervisor=user)
 
 
 class QuotaListView(ScopedListView):
@@ -459,19 +452,15 @@ class QuotaListView(ScopedListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_set"] = self.request.user.role in QUOTA_ROLES
+        context["can_set"] = may(self.request.user, "quotas.set")
         return context
 
 
-class QuotaEditView(LoginRequiredMixin, TemplateView):
+class QuotaEditView(CapabilityRequiredMixin, TemplateView):
     """Pick a team and a year, then set its quarters and the split per KAM."""
 
+    capability = "quotas.set"
     template_name = "plans/quota_form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.role not in QUOTA_ROLES:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def _picked(self, data):
         teams = _teams_led_by(self.request.user)

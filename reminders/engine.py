@@ -18,7 +18,8 @@ Kinds, their subject, due date and recipients (``today`` is the local date):
 
 revisit_due
     an open planned revisit (visit not archived, revisit not done) due on or before
-    today; due = the planned date; to whoever the revisit is assigned to (the owner).
+    today; due = the planned date; to its owner (``next_visit_owner``, set by
+    ``Visit.revisit_owner_for``).
 cadence_overdue / cadence_escalated
     an account (not archived, not lost) past its visit cadence as
     ``AccountQuerySet.with_cadence_due`` defines it (the statement selects from that
@@ -56,7 +57,8 @@ from django.utils import timezone
 
 from accounts.choices import AccountStatus
 from accounts.service.models import DUE_SOON, ComplaintStatus
-from kam.choices import NotificationKind, Role
+from kam.capabilities import roles_with
+from kam.choices import NotificationKind
 from kam.queries import named_sql
 from opportunities.choices import RENEWAL_REMINDER_DAYS, ContractStatus
 from plans.choices import ActionStatus, PlanStatus
@@ -124,7 +126,7 @@ def _name(alias: str) -> str:
 _FRAGMENTS = {
     K.REVISIT_DUE: """
     SELECT %(k_revisit_due)s::text, %(s_visit)s::text, v.id, v.next_visit_on,
-           COALESCE(v.next_visit_owner_id, a.owner_id), a.id,
+           v.next_visit_owner_id, a.id,
            %(u_visit_0)s::text || v.id || %(u_visit_1)s::text,
            jsonb_build_object('account', a.name, 'due', to_char(v.next_visit_on, 'YYYY-MM-DD'),
                               'purpose', v.purpose)
@@ -221,7 +223,7 @@ _FRAGMENTS = {
         SELECT l.supervisor_id AS user_id FROM lead l WHERE l.member_id = w.owner_id
         UNION ALL
         SELECT u.id FROM {user} u
-        WHERE u.role = %(role_admin)s
+        WHERE u.role = ANY(%(roles_all_teams)s)
           AND NOT EXISTS (SELECT 1 FROM lead l WHERE l.member_id = w.owner_id)
     ) r ON true
     WHERE %(today)s::date - w.since >= %(plan_wait)s""",
@@ -316,7 +318,7 @@ def _params(context: Context) -> dict:
         "plan_submitted": PlanStatus.SUBMITTED,
         "plan_wait": PLAN_WAIT_DAYS,
         "plan_repeat": PLAN_REPEAT_DAYS,
-        "role_admin": Role.ADMIN,
+        "roles_all_teams": roles_with("teams.all"),
         "account_lost": AccountStatus.LOST,
         "notification_table": _tables()["notification_table"],
         **_cadence_rows(context.now)[1],

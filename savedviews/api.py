@@ -1,29 +1,13 @@
 """Saved views over the API: ``/api/v1/saved-views/``, the same rules as the pages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from kam.api.viewsets import ScopedViewSet
 from kam.models import Team
 from savedviews import services
 from savedviews.lists import ListKey
 from savedviews.models import SavedView
-
-
-class SavedViewPermission(BasePermission):
-    """A saved view is a personal setting: anyone signed in keeps their own (executives
-    too); a read-only token only reads."""
-
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        if request.method not in SAFE_METHODS and getattr(request.auth, "read_only", False):
-            self.message = _("This API token is read-only.")
-            return False
-        return True
 
 
 class _VisibleTeams(serializers.PrimaryKeyRelatedField):
@@ -75,7 +59,9 @@ class SavedViewViewSet(
 ):
     queryset = SavedView.objects.select_related("owner")
     serializer_class = SavedViewSerializer
-    permission_classes = [SavedViewPermission]
+    #: a saved view is a personal setting: anyone signed in keeps their own (executives
+    #: too); a read-only token only reads
+    write_capability = None
 
     def refine_queryset(self, queryset):
         key = self.request.query_params.get("list")

@@ -7,7 +7,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kam.choices import Role
+from kam.capabilities import may
 
 #: list key -> the URL name of its page
 URL_NAMES = {
@@ -64,8 +64,8 @@ def default_views(user, key, led=()):
     """(slug, name, query) of the views a role starts with on a list: never stored, they
     follow the user (the teams they lead, ``led``; today's quarter)."""
     today = timezone.localdate()
-    supervisor = user.role == Role.SUPERVISOR
-    kam = user.role == Role.ACCOUNT_MANAGER
+    supervisor = may(user, "teams.lead")
+    kam = may(user, "accounts.own") and not supervisor
     led = list(led)
     views = []
     if key == ListKey.ACCOUNTS:

@@ -43,28 +43,9 @@ from integrations.bulk import (
 )
 from kam.api.filters import FilterBackend
 from kam.api.pagination import CursorPagination
-from kam.api.permissions import RoleWritePermission
 from kam.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
-from kam.choices import Role
+from kam.capabilities import requires
 from kam.models import User
-
-#: who reviews visits and hands accounts over (the services enforce it; the
-#: permissions below only answer 403 before the payload is even parsed)
-REVIEWER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
-
-
-class HandoverPermission(RoleWritePermission):
-    message = _("Only a supervisor or an admin hands accounts over.")
-
-    def has_permission(self, request, view):
-        return super().has_permission(request, view) and request.user.role in REVIEWER_ROLES
-
-
-class VisitReviewPermission(RoleWritePermission):
-    message = _("Only supervisors review visits.")
-
-    def has_permission(self, request, view):
-        return super().has_permission(request, view) and request.user.role in REVIEWER_ROLES
 
 
 class _SharedFilterSetMixin:
@@ -158,7 +139,7 @@ class AccountViewSet(_SharedFilterSetMixin, ScopedModelViewSet):
     @action(
         detail=False,
         methods=["post"],
-        permission_classes=[HandoverPermission],
+        permission_classes=[requires("accounts.handover")],
         serializer_class=HandoverSerializer,
         filter_backends=[],
         pagination_class=None,
@@ -352,7 +333,7 @@ class VisitViewSet(_SharedFilterSetMixin, mixins.CreateModelMixin, ScopedReadOnl
     @action(
         detail=True,
         methods=["post"],
-        permission_classes=[VisitReviewPermission],
+        permission_classes=[requires("visits.comment")],
         serializer_class=VisitCommentSerializer,
     )
     def comments(self, request, pk=None):

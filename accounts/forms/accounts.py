@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import AccountTeamRole
 from accounts.models import Account
-from kam.choices import Role
+from kam.capabilities import may, roles_with
 from kam.forms import BootstrapFormMixin
 from kam.models import User
 
-KAM_ROLES = (Role.ACCOUNT_MANAGER, Role.SUPERVISOR)
+#: who may own an account (kam.capabilities)
+KAM_ROLES = roles_with("accounts.own")
 MAX_TAGS = 20
 TAG_MAX_LENGTH = 40
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
@@ -129,7 +130,7 @@ class AccountForm(BootstrapFormMixin, forms.ModelForm):
 
         current_owner = account.owner_id if editing else None
         owner = self.fields["owner"]
-        if user.role == Role.ACCOUNT_MANAGER:
+        if not may(user, "accounts.assign"):
             locked_owner = current_owner or user.pk
             owner.queryset = User.objects.filter(pk=locked_owner)
             owner.initial = locked_owner
@@ -141,7 +142,7 @@ class AccountForm(BootstrapFormMixin, forms.ModelForm):
             owner.queryset = User.objects.filter(
                 Q(pk__in=_kam_choices(user).values("pk")) | Q(pk=current_owner)
             )
-            if not editing and user.role == Role.SUPERVISOR:
+            if not editing and may(user, "accounts.own"):
                 owner.initial = user.pk
         owner.empty_label = None if owner.disabled else owner.empty_label
 

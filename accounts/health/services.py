@@ -17,7 +17,8 @@ from accounts.health.models import HealthAlert, HealthComponent, HealthSettings
 from accounts.models import Account
 from accounts.tiering.models import ScoringModel
 from kam.batch import plan_for_whole_tables
-from kam.choices import NotificationKind, Role
+from kam.capabilities import may
+from kam.choices import NotificationKind
 from kam.models import Notification, TeamMembership, User
 
 _LOCK_KEY = zlib.crc32(b"accounts.health")
@@ -35,7 +36,7 @@ def health_settings_update(
 ) -> HealthSettings:
     """Change the health settings (admins only). Weights are whole numbers, one per
     component, adding up to 100; 100 ≥ green > amber > 0; the drop is 1–100."""
-    if actor.role != Role.ADMIN:
+    if not may(actor, "health.configure"):
         raise PermissionDenied(_("Only an admin changes the health settings."))
     HealthSettings.objects.get_or_create(pk=1)
     config = HealthSettings.objects.select_for_update().get(pk=1)
@@ -142,7 +143,7 @@ def health_check_run(*, actor: User | None = None) -> HealthRun:
     re-run the same day replaces them), copy score and status onto the accounts, log
     status changes and alert owners and supervisors. A fixed number of statements
     whatever the number of accounts. Running it twice alerts nobody twice."""
-    if actor is not None and actor.role != Role.ADMIN:
+    if actor is not None and not may(actor, "health.configure"):
         raise PermissionDenied(_("Only an admin starts a health check."))
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])

@@ -1,8 +1,7 @@
 """The health settings page (admins only)."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext
@@ -11,18 +10,14 @@ from django.views.generic import FormView
 from accounts.health import services
 from accounts.health.forms import HealthSettingsForm
 from accounts.health.models import HealthSettings
-from kam.choices import Role
+from kam.capabilities import CapabilityRequiredMixin
 from kam.forms import add_service_errors
 
 
-class HealthSettingsEditView(LoginRequiredMixin, FormView):
+class HealthSettingsEditView(CapabilityRequiredMixin, FormView):
+    capability = "health.configure"
     form_class = HealthSettingsForm
     template_name = "accounts/health/settings_form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.role != Role.ADMIN:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

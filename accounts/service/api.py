@@ -154,13 +154,6 @@ class ComplaintViewSet(_FilteredListMixin, mixins.CreateModelMixin, ScopedReadOn
         body = ComplaintSerializer(self.reload(complaint), context=self.get_serializer_context())
         return Response(body.data, status=status.HTTP_201_CREATED)
 
-    def retrieve(self, request, *args, **kwargs):
-        complaint = self.get_object()
-        if not complaint.breached and complaint.sla_state() == SlaState.BREACHED:
-            services.complaints_mark_breached(ids=[complaint.pk])  # read after its deadline
-            complaint = self.reload(complaint)
-        return Response(self.get_serializer(complaint).data)
-
     def _step(self, request, service, **extra):
         complaint = self.get_object()
         serializer = self.get_serializer(data=request.data)

@@ -22,7 +22,7 @@ from accounts.service.models import (
     ServiceSettings,
     Survey,
 )
-from kam.choices import Role
+from kam.capabilities import may
 from kam.models import User
 from kam.scoping import CHANGE, ensure_visible
 
@@ -40,7 +40,7 @@ TRANSITIONS = {
 
 
 def _refuse_read_only(actor: User) -> None:
-    if actor.role == Role.EXECUTIVE:
+    if not may(actor, "records.change"):
         raise PermissionDenied(_("Executives can look at everything but change nothing."))
 
 
@@ -80,7 +80,7 @@ def response_due_for(*, severity: str, received_at, commitments=None):
 @transaction.atomic
 def service_settings_update(*, actor: User, **hours) -> ServiceSettings:
     """Change the response commitments (admins only); applies to complaints received after."""
-    if actor.role != Role.ADMIN:
+    if not may(actor, "service.configure"):
         raise PermissionDenied(_("Only an admin changes the response commitments."))
     ServiceSettings.objects.get_or_create(pk=1)
     commitments = ServiceSettings.objects.select_for_update().get(pk=1)

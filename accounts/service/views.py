@@ -29,10 +29,10 @@ from accounts.service.models import (
     Complaint,
     ComplaintStatus,
     RiskEvent,
-    SlaState,
     Survey,
 )
 from accounts.service.selectors import service_report, team_nps
+from kam.capabilities import may
 from kam.conflicts import EditConflictMixin
 from kam.forms import add_service_errors
 from kam.scoping import CHANGE, can
@@ -80,7 +80,7 @@ class ComplaintListView(SavedViewsMixin, ScopedListView):
         context.update(
             tabs=[("", _("All")), *ComplaintFilterSet.SLA_CHOICES],
             current_tab=current,
-            can_record=not self.request.user.is_read_only,
+            can_record=may(self.request.user, "records.change"),
             now=timezone.now(),
         )
         return context
@@ -125,14 +125,6 @@ class ComplaintDetailView(ScopedDetailView):
     )
     template_name = "accounts/service/complaint_detail.html"
 
-    def get_object(self, queryset=None):
-        complaint = super().get_object(queryset)
-        if not complaint.breached and complaint.sla_state() == SlaState.BREACHED:
-            # Read after its deadline and the sweep has not run yet: mark it now.
-            services.complaints_mark_breached(ids=[complaint.pk])
-            complaint.refresh_from_db(fields=["breached", "breached_at"])
-        return complaint
-
     def step_form(self, data=None):
         complaint = self.object
         step = NEXT_STEP.get(complaint.status)
@@ -149,7 +141,7 @@ class ComplaintDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         complaint = self.object
-        can_change = not self.request.user.is_read_only and can(
+        can_change = may(self.request.user, "records.change") and can(
             self.request.user, complaint, CHANGE
         )
         step = NEXT_STEP.get(complaint.status)
@@ -234,7 +226,7 @@ class SurveyListView(ScopedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         _style_filter_form(self.filterset.form)
-        context["can_record"] = not self.request.user.is_read_only
+        context["can_record"] = may(self.request.user, "records.change")
         return context
 
 
@@ -270,7 +262,7 @@ class RiskEventListView(ScopedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         _style_filter_form(self.filterset.form)
-        context["can_record"] = not self.request.user.is_read_only
+        context["can_record"] = may(self.request.user, "records.change")
         return context
 
 
@@ -280,7 +272,7 @@ class RiskEventDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_change"] = not self.request.user.is_read_only and can(
+        context["can_change"] = may(self.request.user, "records.change") and can(
             self.request.user, self.object, CHANGE
         )
         return context

@@ -17,7 +17,6 @@ from accounts.models import Account
 from accounts.tiering import services
 from accounts.tiering.models import Criterion, ScoringModel, Tier, TierOverride, TierScore
 from kam.api.fields import ScopedPrimaryKeyRelatedField
-from kam.api.permissions import AdminWritePermission
 from kam.api.rows import ModelSerializer
 from kam.api.viewsets import ScopedReadOnlyViewSet, ScopedViewSet
 from kam.filtersets import FilterSet
@@ -159,7 +158,7 @@ class ScoringModelViewSet(ScopedViewSet):
 
     queryset = ScoringModel.objects.all()
     serializer_class = ScoringModelSerializer
-    permission_classes = [AdminWritePermission]
+    write_capability = "scoring.configure"
     pagination_class = None
     filter_backends = []
 

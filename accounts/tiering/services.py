@@ -30,13 +30,12 @@ from accounts.tiering.models import (
     TierScore,
 )
 from kam.batch import plan_for_whole_tables
-from kam.choices import NotificationKind, Role
+from kam.capabilities import may, roles_with
+from kam.choices import NotificationKind
 from kam.models import Notification, Team, TeamMembership, User
 from kam.notifications import notify, supervisors_of
 from kam.scoping import DELETE, ensure_visible
 
-#: who may override a tier (and the owner's supervisor or an admin at that)
-OVERRIDE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 _LOCK_KEY = zlib.crc32(b"accounts.tiering")
 
 
@@ -91,7 +90,7 @@ def _merge(current: dict, given, keys, field) -> dict:
 @transaction.atomic
 def scoring_model_update(*, actor: User, weights=None, thresholds=None, cadences=None):
     """Change the scoring model (admins only) and record the change."""
-    if actor.role != Role.ADMIN:
+    if not may(actor, "scoring.configure"):
         raise PermissionDenied(_("Only an admin changes the scoring model."))
     ScoringModel.objects.get_or_create(pk=1)
     model = ScoringModel.objects.select_for_update().get(pk=1)
@@ -142,7 +141,7 @@ def _notify_tier_change(account: Account, old: str, new: str) -> None:
 
 
 def _locked_account(actor: User, account: Account) -> Account:
-    if actor.role not in OVERRIDE_ROLES:
+    if not may(actor, "tiers.override"):
         raise PermissionDenied(_("Only a supervisor or an admin overrides a tier."))
     _lock_tiering()
     account = Account.objects.select_for_update().get(pk=account.pk)
@@ -265,7 +264,7 @@ def accounts_score(*, actor: User | None = None) -> ScoringRun:
     """Score every active account with the current model, keep the scores, update the
     accounts' tiers and tell owners and supervisors about effective tier changes.
     Running it twice only adds a second run: nobody is told twice."""
-    if actor is not None and actor.role != Role.ADMIN:
+    if actor is not None and not may(actor, "scoring.configure"):
         raise PermissionDenied(_("Only an admin starts a scoring run."))
     _lock_tiering()
     plan_for_whole_tables()
@@ -290,9 +289,9 @@ def accounts_score(*, actor: User | None = None) -> ScoringRun:
 
 
 def _leads(actor: User, team: Team) -> bool:
-    return actor.role == Role.ADMIN or (
-        actor.role == Role.SUPERVISOR and team.supervisor_id == actor.pk
-    )
+    if not may(actor, "tier_reviews.review"):
+        return False
+    return may(actor, "teams.all") or team.supervisor_id == actor.pk
 
 
 def _locked_review(review: TierReview) -> TierReview:
@@ -383,7 +382,7 @@ def tier_review_submit(*, actor: User, review: TierReview) -> TierReview:
     review.submitted_by = actor
     review.submitted_at = timezone.now()
     review.save(update_fields=["status", "submitted_by", "submitted_at"])
-    admins = User.objects.filter(role=Role.ADMIN, is_active=True)
+    admins = User.objects.filter(role__in=roles_with("tier_reviews.decide"), is_active=True)
     notify(
         recipients=admins,
         kind=NotificationKind.TIER_REVIEW_SUBMITTED,
@@ -396,7 +395,7 @@ def tier_review_submit(*, actor: User, review: TierReview) -> TierReview:
 
 
 def _check_decider(actor: User, review: TierReview) -> None:
-    if actor.role != Role.ADMIN:
+    if not may(actor, "tier_reviews.decide"):
         raise PermissionDenied(_("Only an admin approves or returns a tier review."))
     if review.status != ReviewStatus.SUBMITTED:
         raise ValidationError({"status": _("Only a submitted review can be decided.")})

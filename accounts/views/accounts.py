@@ -9,7 +9,7 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect
@@ -42,8 +42,7 @@ from accounts.selectors import (
 from accounts.service.selectors import account_service_card
 from accounts.tiering.models import ScoringModel
 from accounts.tiering.selectors import explain_score
-from accounts.tiering.services import OVERRIDE_ROLES
-from kam.choices import Role
+from kam.capabilities import CapabilityRequiredMixin, may
 from kam.forms import add_service_errors
 from kam.models import User
 from kam.queries import select_related_fields
@@ -82,7 +81,6 @@ SORTABLE_COLUMNS = (
 )
 
 LEVEL_ORDER = {level: index for index, level in enumerate(ContactLevel.values)}
-HANDOVER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def _style_filter_form(form):
@@ -124,8 +122,8 @@ class AccountListView(SavedViewsMixin, ScopedListView):
         )
         context["ordering"] = self.request.GET.get("ordering", "")
         context["sort_columns"] = sort_columns(self.request, SORTABLE_COLUMNS, "name")
-        context["can_create"] = not user.is_read_only
-        context["can_handover"] = user.role in HANDOVER_ROLES
+        context["can_create"] = may(user, "records.change")
+        context["can_handover"] = may(user, "accounts.handover")
         return context
 
 
@@ -180,7 +178,7 @@ class AccountDetailView(ScopedDetailView):
     def _tiering(self, account, sections, *, can_override):
         """The tier card: latest score explained, the active override, the cadence."""
         score = sections["tier_score"]
-        can_override = can_override and self.request.user.role in OVERRIDE_ROLES
+        can_override = can_override and may(self.request.user, "tiers.override")
         model = ScoringModel.current()
         return {
             "tier_score": score,
@@ -281,15 +279,11 @@ class AccountRestoreView(_AccountActionView):
         return services.account_restore(actor=self.request.user, account=account)
 
 
-class AccountHandoverView(LoginRequiredMixin, WriteRoleRequiredMixin, TemplateView):
+class AccountHandoverView(LoginRequiredMixin, CapabilityRequiredMixin, TemplateView):
     """Hand some or all of one KAM's accounts to colleagues (客户交接)."""
 
+    capability = "accounts.handover"
     template_name = "accounts/account_handover.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.role not in HANDOVER_ROLES:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
         data = request.GET if "from_user" in request.GET else None

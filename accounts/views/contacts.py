@@ -15,6 +15,7 @@ from accounts.filtersets import ContactFilterSet
 from accounts.forms.contacts import ContactForm
 from accounts.models import Account, Contact, Visit
 from accounts.views.lists import AccountOptions
+from kam.capabilities import may
 from kam.forms import add_service_errors
 from kam.queries import select_related_fields
 from kam.scoping import CHANGE, can
@@ -60,7 +61,7 @@ class ContactListView(SavedViewsMixin, ScopedListView):
             active_filter_count=sum(
                 1 for name in FILTER_NAMES if any(self.request.GET.getlist(name))
             ),
-            can_create=not user.is_read_only,
+            can_create=may(user, "records.change"),
         )
         return context
 
@@ -85,7 +86,7 @@ class ContactDetailView(ScopedDetailView):
             .prefetch_related("contacts")
             .order_by("-occurred_at")[:RECENT_VISITS]
         )
-        context["can_change"] = not user.is_read_only and can(user, contact, CHANGE)
+        context["can_change"] = may(user, "records.change") and can(user, contact, CHANGE)
         return context
 
 

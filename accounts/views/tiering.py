@@ -8,7 +8,7 @@ service and render. Every page runs a fixed number of queries.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -36,7 +36,7 @@ from accounts.tiering.models import (
     TierReviewLine,
     TierScore,
 )
-from kam.choices import Role
+from kam.capabilities import may, require
 from kam.forms import add_service_errors
 from kam.models import Team
 from kam.queue import publish
@@ -48,8 +48,7 @@ SCHEDULE_NAME = "score-accounts-nightly"
 
 
 def _admin_only(request):
-    if request.user.role != Role.ADMIN:
-        raise PermissionDenied
+    require(request.user, "scoring.configure")
 
 
 def _schedule_text():
@@ -113,7 +112,7 @@ class TieringOverviewView(ScopedViewMixin, TemplateView):
             movements=movements,
             changes=changes,
             schedule=_schedule_text(),
-            is_admin=user.role == Role.ADMIN,
+            is_admin=may(user, "scoring.configure"),
         )
         return context
 
@@ -172,14 +171,13 @@ class _OverrideActionView(WriteRoleRequiredMixin, ScopedViewMixin, SingleObjectM
     """A POST on one account by who may archive it (its owner's supervisor, an admin);
     the service also refuses other roles."""
 
+    capability = "tiers.override"
     queryset = Account.objects.all()
     object_action = DELETE
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         account = self.get_object()
-        if request.user.role not in services.OVERRIDE_ROLES:
-            raise PermissionDenied
         try:
             message = self.perform(account)
         except ValidationError as error:
@@ -220,7 +218,7 @@ class TierOverrideRemoveView(_OverrideActionView):
 
 def _teams_led_by(user):
     teams = Team.objects.order_by("name")
-    if user.role == Role.ADMIN:
+    if may(user, "teams.all"):
         return teams
     return teams.filter(supervisor=user)
 
@@ -236,15 +234,14 @@ class TierReviewListView(ScopedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        can_open = user.role in (Role.SUPERVISOR, Role.ADMIN)
+        can_open = may(user, "tier_reviews.review")
         context["can_open"] = can_open
         if can_open:
             context["form"] = kwargs.get("form") or TierReviewOpenForm(teams=_teams_led_by(user))
         return context
 
     def post(self, request, *args, **kwargs):
-        if request.user.role not in (Role.SUPERVISOR, Role.ADMIN):
-            raise PermissionDenied
+        require(request.user, "tier_reviews.review")
         form = TierReviewOpenForm(request.POST, teams=_teams_led_by(request.user))
         if form.is_valid():
             try:
@@ -274,7 +271,7 @@ class TierReviewDetailView(ScopedDetailView):
             .select_related("account__owner")
             .order_by("account__name", "pk")
         )
-        leads = user.role == Role.ADMIN or review.team.supervisor_id == user.pk
+        leads = may(user, "teams.all") or review.team.supervisor_id == user.pk
         for line in lines:
             line.editable = review.is_open and (leads or line.account.owner_id == user.pk)
             if line.editable:
@@ -290,7 +287,7 @@ class TierReviewDetailView(ScopedDetailView):
             lines=lines,
             changed_count=sum(1 for line in lines if line.proposed_tier != line.current_tier),
             can_submit=leads and review.is_open,
-            can_decide=user.role == Role.ADMIN and review.status == ReviewStatus.SUBMITTED,
+            can_decide=may(user, "tier_reviews.decide") and review.status == ReviewStatus.SUBMITTED,
             decision_form=TierReviewDecisionForm(),
         )
         return context
@@ -344,18 +341,24 @@ class _ReviewActionView(WriteRoleRequiredMixin, ScopedViewMixin, SingleObjectMix
 
 
 class TierReviewSubmitView(_ReviewActionView):
+    capability = "tier_reviews.review"
+
     def perform(self, review, comment):
         services.tier_review_submit(actor=self.request.user, review=review)
         return gettext("The review is submitted for approval.")
 
 
 class TierReviewApproveView(_ReviewActionView):
+    capability = "tier_reviews.decide"
+
     def perform(self, review, comment):
         services.tier_review_approve(actor=self.request.user, review=review, comment=comment)
         return gettext("The review is approved: the new tiers apply from now on.")
 
 
 class TierReviewReturnView(_ReviewActionView):
+    capability = "tier_reviews.decide"
+
     def perform(self, review, comment):
         services.tier_review_return(actor=self.request.user, review=review, comment=comment)
         return gettext("The review is returned to the supervisor.")

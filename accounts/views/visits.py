@@ -22,7 +22,7 @@ from accounts.forms.visits import VisitCommentForm, VisitForm, contact_options, 
 from accounts.models import Account, Contact, Visit, VisitComment
 from accounts.nested import USER_FIELDS, Nested, with_nested
 from accounts.views.lists import AccountOptions, LookaheadPaginator, requested_page
-from kam.choices import Role
+from kam.capabilities import may
 from kam.forms import add_service_errors
 from kam.queries import select_related_fields
 from kam.scoping import CHANGE, VIEW
@@ -32,9 +32,9 @@ from savedviews.selectors import SavedViewsMixin
 
 def default_tab(user) -> str:
     """Whose visits the list opens on: a KAM's own, a supervisor's team's, else all."""
-    if user.role == Role.SUPERVISOR:
+    if may(user, "teams.lead"):
         return "team"
-    if user.role == Role.ACCOUNT_MANAGER:
+    if may(user, "accounts.own"):
         return "mine"
     return "all"
 
@@ -84,9 +84,9 @@ class VisitListView(SavedViewsMixin, ScopedListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         tabs = []
-        if not user.is_read_only:
+        if may(user, "records.change"):
             tabs.append(("mine", _("My visits")))
-        if user.role == Role.SUPERVISOR:
+        if may(user, "teams.lead"):
             tabs.append(("team", _("Team visits")))
         tabs.append(("all", _("All I can see")))
         context.update(
@@ -98,7 +98,7 @@ class VisitListView(SavedViewsMixin, ScopedListView):
             ),
             kind_choices=VisitKind.choices,
             follow_up_choices=VisitFilterSet.base_filters["follow_up"].extra["choices"],
-            can_log=not user.is_read_only,
+            can_log=may(user, "records.change"),
             today=timezone.localdate(),
         )
         return context
@@ -197,16 +197,17 @@ class VisitDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_comment"] = self.request.user.role in (Role.SUPERVISOR, Role.ADMIN)
+        context["can_comment"] = may(self.request.user, "visits.comment")
         context.setdefault("comment_form", VisitCommentForm())
         return context
 
 
 class VisitCommentView(WriteRoleRequiredMixin, VisitDetailView):
-    """POST only: a supervisor's review note. The service decides who may write one."""
+    """POST only: a supervisor's review note (kam.capabilities "visits.comment")."""
 
+    capability = "visits.comment"
     http_method_names = ["post"]
-    object_action = VIEW  # visit_comment_add checks the role and answers 403 itself
+    object_action = VIEW
 
     def post(self, request, *args, **kwargs):
         self.object = visit = self.get_object()

@@ -19,7 +19,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
     """`Authorization: Token <key>`; keys are stored hashed and can be revoked.
 
     ``request.auth.read_only`` says whether the token may only read (refused by
-    ``RoleWritePermission`` on writes); the last use is recorded (once a minute).
+    ``CapabilityPermission`` on writes); the last use is recorded (once a minute).
 
     One statement per request: the token, its user and what ``ApiToken`` knows of it
     (read-only, last use) are read together, and the last use is written only when the

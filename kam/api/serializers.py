@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from kam.api.fields import ScopedPrimaryKeyRelatedField
 from kam.api.rows import ModelSerializer
-from kam.choices import Role
+from kam.capabilities import roles_with
 from kam.models import Notification, Team, User
 
 
@@ -47,7 +47,7 @@ class TeamSerializer(ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
     def validate_supervisor(self, value):
-        if value.role != Role.SUPERVISOR:
+        if value.role not in roles_with("teams.lead"):
             raise serializers.ValidationError(_("The supervisor must have the supervisor role."))
         return value
 

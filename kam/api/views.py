@@ -5,14 +5,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from kam import services
 from kam.api.pagination import CursorPagination
-from kam.api.permissions import AdminWritePermission
 from kam.api.serializers import (
     NotificationSerializer,
     TeamSerializer,
@@ -63,7 +62,7 @@ class UserViewSet(ScopedModelViewSet):
         Prefetch("team_memberships", queryset=TeamMembership.objects.only("team_id", "user_id"))
     )
     serializer_class = UserSerializer
-    permission_classes = [AdminWritePermission]
+    write_capability = "users.manage"
     filterset_class = UserFilterSet
     ordering_fields = ["username", "full_name", "date_joined"]
     ordering = ["username"]
@@ -82,7 +81,7 @@ class UserViewSet(ScopedModelViewSet):
 class TeamViewSet(ScopedModelViewSet):
     queryset = Team.objects.prefetch_related("members")
     serializer_class = TeamSerializer
-    permission_classes = [AdminWritePermission]
+    write_capability = "users.manage"
     filterset_class = TeamFilterSet
     ordering_fields = ["name", "created_at"]
     ordering = ["name"]
@@ -103,7 +102,7 @@ class NotificationViewSet(ScopedReadOnlyViewSet):
 
     queryset = Notification.objects.all()
     serializer_class = NotificationSerializer
-    permission_classes = [IsAuthenticated]  # executives mark their own notifications read too
+    write_capability = None  # executives mark their own notifications read too
     filterset_fields = ["kind"]
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]

@@ -10,7 +10,7 @@ from rest_framework.exceptions import APIException, MethodNotAllowed, Permission
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 
-from kam.api.permissions import RoleWritePermission
+from kam.capabilities import CapabilityPermission
 from kam.queries import select_related_fields
 from kam.scoping import VIEW, can
 from kam.views import ACTION_BY_METHOD
@@ -43,7 +43,9 @@ class ScopedViewSet(viewsets.GenericViewSet):
     narrow with ``refine_queryset``; defining ``get_queryset`` is refused.
     """
 
-    permission_classes = [RoleWritePermission]
+    permission_classes = [CapabilityPermission]
+    #: what a write needs beyond seeing (kam.capabilities); configuration says its own
+    write_capability = "records.change"
     #: on lists, the only fields read of each ``select_related`` row ({lookup: names});
     #: an object read alone (retrieve, update) is read whole
     list_related_fields: dict = {}

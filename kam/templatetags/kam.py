@@ -10,3 +10,11 @@ def query_replace(context, **changes):
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def may(user, capability):
+    """``{% if user|may:"pipeline.configure" %}``: kam.capabilities.may in a template."""
+    from kam.capabilities import may as _may
+
+    return _may(user, capability)

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 
 from accounts.models import Contact
 from kam.api.filters import FilterBackend
-from kam.api.permissions import AdminWritePermission
 from kam.api.viewsets import ScopedModelViewSet
 from opportunities import services
 from opportunities.api.serializers import (
@@ -47,7 +46,7 @@ class StageViewSet(ScopedModelViewSet):
 
     queryset = Stage.objects.order_by("order", "pk")
     serializer_class = StageSerializer
-    permission_classes = [AdminWritePermission]
+    write_capability = "pipeline.configure"
 
     def perform_create(self, serializer):
         serializer.instance = services.stage_create(
@@ -65,7 +64,7 @@ class ProductLineViewSet(ScopedModelViewSet):
 
     queryset = ProductLine.objects.order_by("order", "name")
     serializer_class = ProductLineSerializer
-    permission_classes = [AdminWritePermission]
+    write_capability = "pipeline.configure"
 
     def perform_create(self, serializer):
         serializer.instance = services.product_line_create(
