@@ -60,7 +60,7 @@ class AccountQuerySet(SearchableQuerySet, ScopedQuerySet):
     def active(self):
         return self.filter(archived_at__isnull=True)
 
-    def with_cadence_due(self, *, today=None, as_of=None):
+    def with_cadence_due(self, *, today=None, as_of=None, every_account=False):
         """The visit cadence rule, defined here once and read by the lists, My day, the
         team dashboard, the API, the exports and the reminder sweep (which selects from
         this queryset's SQL). Annotates:
@@ -73,9 +73,12 @@ class AccountQuerySet(SearchableQuerySet, ScopedQuerySet):
           creation when it was never visited (a new account is not overdue at once);
         - ``cadence_due_on``: ``cadence_since`` + ``cadence_days``;
         - with ``today``, ``past_cadence``: due before ``today``.
+
+        ``every_account`` (the sweep over all accounts) reads the last visits in one
+        aggregate over the visits instead of an index probe per account; same rule.
         """
         rows = self.annotate(
-            last_visit_at=last_visit_at(as_of=as_of),
+            last_visit_at=last_visit_at(as_of=as_of, aggregate=every_account),
             cadence_days=cadence_days(),
             cadence_since=Coalesce(TruncDate("last_visit_at"), TruncDate("created_at")),
             cadence_due_on=ExpressionWrapper(
@@ -337,10 +340,16 @@ class AccountTeamMember(ChoiceLabels, models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
-def last_visit_at(*, as_of=None):
+def last_visit_at(*, as_of=None, aggregate=False):
     """The latest visit of the outer account (archived visits aside; with ``as_of``, none
     after it), as a subquery: the lists annotate it for the rows of the page instead of
-    joining every visit (issue 11)."""
+    joining every visit (issue 11). ``aggregate``: the same as MAX over the joined visits,
+    for a statement over every account."""
+    if aggregate:
+        where = Q(visits__archived_at__isnull=True)
+        if as_of is not None:
+            where &= Q(visits__occurred_at__lte=as_of)
+        return models.Max("visits__occurred_at", filter=where)
     visits = Visit.objects.filter(account=OuterRef("pk"), archived_at__isnull=True)
     if as_of is not None:
         visits = visits.filter(occurred_at__lte=as_of)
@@ -523,7 +532,7 @@ class Visit(ChoiceLabels, models.Model):
         null=True,
         blank=True,
         related_name="follow_ups",
-    )
+    )  # always set with next_visit_on: revisit_owner_for()
     follow_up_closed_at = models.DateTimeField(_("revisit done at"), null=True, blank=True)
     sentiment = models.CharField(
         _("customer sentiment"), max_length=16, choices=Sentiment.choices, blank=True
@@ -574,12 +583,27 @@ class Visit(ChoiceLabels, models.Model):
                 name="visit_open_follow_up",
             ),
         ]
+        constraints = [
+            # a planned revisit has its owner (Visit.revisit_owner_for)
+            models.CheckConstraint(
+                condition=Q(next_visit_on__isnull=True) | Q(next_visit_owner__isnull=False),
+                name="visit_revisit_has_owner",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.account} · {self.occurred_at:%Y-%m-%d}"
 
     def get_absolute_url(self):
         return reverse("accounts:visit-detail", args=[self.pk])
+
+    @staticmethod
+    def revisit_owner_for(account) -> int:
+        """Who owns a planned revisit (the one definition): the account's owner when the
+        visit is logged, whoever logged it (a colleague's visit is followed up by the
+        owner). Stored in ``next_visit_owner``, which My day, the team dashboard, the
+        digest and the reminder sweep all read; a handover moves the open ones."""
+        return account.owner_id
 
     @property
     def is_checked_in(self):

@@ -3,8 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F
 from django.utils import timezone
 
 from accounts.health.models import HealthStatus
@@ -63,7 +62,7 @@ def supervisor_digest(*, actor: User, today: date | None = None) -> Digest:
         Visit.objects.visible_to(actor)
         .open_follow_ups()
         .filter(next_visit_on__lt=today)
-        .annotate(kam_id=Coalesce("next_visit_owner_id", "logged_by_id"))
+        .annotate(kam_id=F("next_visit_owner_id"))  # Visit.revisit_owner_for
         .values("kam_id")
         .annotate(count=Count("id"))
         .order_by("-count", "kam_id")

@@ -248,7 +248,7 @@ def _cadence_rows(now) -> tuple[str, dict]:
 
     rows = (
         Account.objects.active()
-        .with_cadence_due(as_of=now)
+        .with_cadence_due(as_of=now, every_account=True)
         .values("id", "name", "owner_id", "cadence_days", "cadence_since", "last_visit_at")
         .order_by()
     )

@@ -80,6 +80,11 @@ class VisitFactory(DjangoModelFactory):
 
     account = factory.SubFactory(AccountFactory)
     logged_by = factory.LazyAttribute(lambda visit: visit.account.owner)
+    next_visit_on = None
+    # as visit_log plans a revisit: Visit.revisit_owner_for
+    next_visit_owner = factory.LazyAttribute(
+        lambda visit: visit.account.owner if visit.next_visit_on else None
+    )
     kind = VisitKind.ONSITE
     occurred_at = factory.LazyFunction(timezone.now)
     summary = factory.Faker("sentence")

@@ -154,6 +154,7 @@ def _bulk_world(world, n):
             occurred_at=now - timedelta(days=_days_ago(cadence[account.tier], i)),
             summary="bulk",
             next_visit_on=timezone.localdate(now) if i % 5 == 0 else None,
+            next_visit_owner=account.owner if i % 5 == 0 else None,
         )
         for i, account in enumerate(accounts)
     )
