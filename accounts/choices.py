@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AccountTeamRole(models.TextChoices):
@@ -10,7 +11,7 @@ class AccountTeamRole(models.TextChoices):
 
 class AccountStatus(models.TextChoices):
     PROSPECT = "prospect", _("Prospect")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("account status", "Active")
     AT_RISK = "at_risk", _("At risk")
     DORMANT = "dormant", _("Dormant")
     LOST = "lost", _("Lost")

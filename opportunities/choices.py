@@ -20,7 +20,7 @@ class ContractStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     IN_REVIEW = "in_review", _("In review")
     SIGNED = "signed", _("Signed")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("contract status", "Active")
     EXPIRED = "expired", _("Expired")
     TERMINATED = "terminated", _("Terminated")
 

@@ -171,8 +171,15 @@ class PlanTransition(models.Model):
         AccountPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="transitions"
     )
     event = models.CharField(_("event"), max_length=16, choices=PlanEvent.choices)
-    from_status = models.CharField(_("from"), max_length=16, choices=PlanStatus.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, choices=PlanStatus.choices)
+    from_status = models.CharField(
+        pgettext_lazy("status change", "from"),
+        max_length=16,
+        choices=PlanStatus.choices,
+        blank=True,
+    )
+    to_status = models.CharField(
+        pgettext_lazy("status change", "to"), max_length=16, choices=PlanStatus.choices
+    )
     revision = models.PositiveSmallIntegerField(_("revision"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

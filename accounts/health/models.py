@@ -7,6 +7,7 @@ relations to accounts are named by string.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kam.scoping import ScopedQuerySet
 
@@ -145,8 +146,12 @@ class HealthChange(models.Model):
         related_name="health_changes",
     )
     changed_at = models.DateTimeField(_("changed at"))
-    old_status = models.CharField(_("from"), max_length=8, choices=HealthStatus.choices)
-    new_status = models.CharField(_("to"), max_length=8, choices=HealthStatus.choices)
+    old_status = models.CharField(
+        pgettext_lazy("status change", "from"), max_length=8, choices=HealthStatus.choices
+    )
+    new_status = models.CharField(
+        pgettext_lazy("status change", "to"), max_length=8, choices=HealthStatus.choices
+    )
     old_score = models.DecimalField(_("old score"), max_digits=5, decimal_places=2)
     new_score = models.DecimalField(_("new score"), max_digits=5, decimal_places=2)
     alert = models.CharField(_("alert"), max_length=8, choices=HealthAlert.choices, blank=True)
