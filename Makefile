@@ -53,15 +53,18 @@ bench: $(STAMP) messages
 run: $(STAMP) messages
 	$(PY) -m kam.embedded run
 
-# Database backup: a pg_dump (custom format) to backups/kam-<timestamp>.dump; restore one
+# Database backup: a pg_dump (custom format) to backups/kam-<timestamp>.dump, and the
+# attachments' files to backups/kam-<timestamp>-attachments.tar.gz; restore one
 # with `make restore FILE=backups/kam-….dump` (replaces the database's contents). Both use
 # DATABASE_URL, or the embedded PostgreSQL when it is not set.
 backup: $(STAMP)
 	$(PY) -m kam.embedded exec -- $(PY) manage.py db_backup
+	$(PY) -m kam.embedded exec -- $(PY) manage.py attachments_backup
 
 restore: $(STAMP)
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/kam-<timestamp>.dump"; exit 2; }
 	$(PY) -m kam.embedded exec -- $(PY) manage.py db_restore "$(FILE)"
+	@echo "attachments: manage.py attachments_restore backups/kam-<timestamp>-attachments.tar.gz"
 
 # Refresh the committed copies of the front-end libraries pinned in package.json.
 vendor:

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from kam.settings.base import *  # noqa: F403
-from kam.settings.base import SECRET_KEY, env
+from kam.settings.base import SECRET_KEY, STORAGES, env
 
 DEBUG = False
 if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:
@@ -21,6 +21,7 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 STORAGES = {
+    **STORAGES,  # the attachments' storage (base: local disk or an S3-compatible bucket)
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
