@@ -36,6 +36,7 @@ urlpatterns = [
     path("integrations/", include("integrations.urls")),
     path("audit/", include("audit.urls")),
     path("attachments/", include("attachments.urls")),
+    path("", include("attachments.pwa_urls")),  # manifest, service worker (scope "/")
     path("api/v1/", include("kam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

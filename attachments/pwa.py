@@ -1,0 +1,98 @@
+"""The installable web app: its manifest, its service worker and the page shown offline.
+
+These belong to "On the road" (issue 26) with the attachments. The worker is served
+at the site's root (``/sw.js``) so that its scope is the whole site, with the shell to
+cache (styles, scripts, icons, the offline page) written in by the server: the names
+of static files change with each deployment (hashed by the manifest storage), so the
+list is made here with ``static()`` and the worker's version changes with it.
+Pages still need the network; the worker only serves the offline page when it fails.
+"""
+
+import hashlib
+import json
+from functools import cache
+
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+THEME_COLOR = "#1d4ed8"
+#: the shell: what every page loads, from static/
+SHELL = (
+    "vendor/bootstrap/bootstrap.min.css",
+    "vendor/bootstrap-icons/bootstrap-icons.min.css",
+    "vendor/bootstrap-icons/fonts/bootstrap-icons.woff2",
+    "css/kam.css",
+    "img/favicon.svg",
+    "vendor/htmx/htmx.min.js",
+    "vendor/bootstrap/bootstrap.bundle.min.js",
+    "js/kam.js",
+    "js/search.js",
+    "js/pwa.js",
+    "img/icons/icon-192.png",
+    "img/icons/icon-512.png",
+)
+ICONS = (
+    ("img/icons/icon-192.png", "192x192", "any"),
+    ("img/icons/icon-512.png", "512x512", "any"),
+    ("img/icons/maskable-192.png", "192x192", "maskable"),
+    ("img/icons/maskable-512.png", "512x512", "maskable"),
+)
+
+
+@require_GET
+def manifest(request):
+    data = {
+        "name": _("KAM · Key account management"),
+        "short_name": "KAM",
+        "description": _("Key accounts, visits, plans and opportunities."),
+        "id": "/",
+        "start_url": reverse("home"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": THEME_COLOR,
+        "lang": request.LANGUAGE_CODE,
+        "icons": [
+            {"src": static(path), "sizes": sizes, "type": "image/png", "purpose": purpose}
+            for path, sizes, purpose in ICONS
+        ],
+    }
+    response = JsonResponse(data, content_type="application/manifest+json")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@cache
+def _worker_source() -> str:
+    path = finders.find("js/sw.js")
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+@require_GET
+def service_worker(request):
+    offline = reverse("offline")
+    precache = [static(path) for path in SHELL if finders.find(path)] + [offline]
+    body = _worker_source()
+    version = hashlib.sha256((json.dumps(precache) + body).encode()).hexdigest()[:12]
+    prelude = (
+        f"const KAM_VERSION = {json.dumps(version)};\n"
+        f"const KAM_PRECACHE = {json.dumps(precache)};\n"
+        f"const KAM_STATIC_PREFIX = {json.dumps(static(''))};\n"
+        f"const KAM_OFFLINE_URL = {json.dumps(offline)};\n"
+    )
+    response = HttpResponse(prelude + body, content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def offline(request):
+    """What the worker shows when a page cannot be fetched: no user data, cacheable."""
+    return render(request, "attachments/offline.html", {"theme_color": THEME_COLOR})
