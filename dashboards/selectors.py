@@ -537,7 +537,7 @@ def team_charts(*, team, period, accounts, cube, by_quarter, weeks, loggers) -> 
 
     stages = pipeline_from_cube(cube)
     pipeline = {
-        "labels": [row["stage"].name for row in stages],
+        "labels": [str(row["stage"]) for row in stages],
         "amount": [float(row["amount"]) for row in stages],
         "weighted": [float(row["weighted"]) for row in stages],
         "urls": [
