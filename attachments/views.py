@@ -30,7 +30,7 @@ def _record(request, model, pk):
 
 
 def _context(request, record, form=None):
-    attachments = (
+    attachments = list(
         Attachment.objects.visible_to(request.user).of(record).select_related("uploaded_by")
     )
     kind = kind_of(record)
@@ -38,6 +38,7 @@ def _context(request, record, form=None):
         "record": record,
         "kind": kind,
         "attachments": attachments,
+        "images": [attachment for attachment in attachments if attachment.thumbnail],
         "form": form or AttachmentUploadForm(),
         "can_change": may(request.user, "records.change") and can(request.user, record, CHANGE),
         "upload_url": f"attachments:{kind}-upload",
