@@ -68,7 +68,10 @@ def _commercial(inputs) -> str:
     parts = []
     if attainment is not None:
         parts.append(
-            _("revenue to date %(revenue)s is %(percent)s%% of the plan's %(target)s")
+            _(
+                "revenue against plan to date (complete months, approved plan): "
+                "%(revenue)s is %(percent)s%% of %(target)s"
+            )
             % {
                 "revenue": _money(inputs["revenue_to_date"]),
                 "percent": round(Decimal(str(inputs["revenue_to_date"]))
