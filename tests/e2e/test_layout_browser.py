@@ -3,7 +3,9 @@
 The pages are the access matrix's GET pages (``tests/kam/test_access_matrix.py``'s
 ``URLS`` of kind page, list, detail and edit), so a page added there is walked here
 too. Each page is opened once per role and language and then measured at each width
-by resizing the window (the layout is media-query driven; one load instead of five).
+by resizing the window at 390, 1280, 1440 and 1920 px (the layout is media-query
+driven: one load instead of four). Roles: a KAM and a supervisor on every page they may
+open, an executive on the dashboards; the language is the user's ``language`` field.
 
 What fails a page, per width:
 - the document scrolls sideways (scrollWidth > clientWidth);
@@ -31,6 +33,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 
 from accounts.models import Account, Contact
 from kam.models import Team, User
@@ -43,7 +46,9 @@ world = matrix.world  # the access matrix's world: a record of every kind for ev
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "layout"
-WIDTHS = {390: 844, 1280: 800, 1440: 900, 1536: 864, 1920: 1080}
+# from 1400 px the page is a 1320 px container: 1440 and 1920 stand for every laptop above
+WIDTHS = {390: 844, 1280: 800, 1440: 900, 1920: 1080}
+TEXT_WIDTHS = {390, 1920}  # what text shows changes at the phone and the wide breakpoints
 LANGUAGES = ("en", "zh-hans")
 ROLES = {"kam": "kam_a", "supervisor": "sup_east", "executive": "exec"}
 PAGE_KINDS = ("page", "list", "detail", "edit")
@@ -69,14 +74,15 @@ MAX_FAILURE_SCREENSHOTS = 25
 ALLOWED_ENGLISH = {
     "KAM", "KA", "ERP", "NPS", "CSAT", "API", "Q", "CSV", "Excel", "URL", "ID", "IM", "SLA",
     "JSON", "REST", "HTTP", "HTTPS", "OpenAPI", "SWOT", "CNY", "HMAC", "UTF", "SMTP", "PNG",
-    "SVG", "XLSX", "BI", "IT", "CEO", "CFO", "CTO", "VP", "WeCom", "DingTalk", "Feishu",
+    "SVG", "XLSX", "BI", "IT", "CEO", "CFO", "CTO", "VP", "WeCom", "DingTalk", "Feishu", "PDF",
+    "Word", "PowerPoint", "KB", "MB", "GB",
 }  # fmt: skip
-# configuration whose names are meant to be shown in the reader's language
-CONFIGURED = {"opportunities.Stage", "opportunities.ProductLine"}
+# configuration whose names are shown in the reader's language (the default stages are in
+# the catalog); a product line has one name, typed by an admin: data like any other
+CONFIGURED = {"opportunities.Stage"}
 
 MEASURE = """
 async (zh) => {
-  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
   const out = [];
   const doc = document.documentElement;
   const shown = el => {
@@ -131,14 +137,13 @@ async (zh) => {
   }
   const language = document.querySelector('.kam-language-switch');
   if (language) {
-    window.scrollTo(0, doc.scrollHeight);
-    await new Promise(done => requestAnimationFrame(done));
+    window.scrollTo({top: doc.scrollHeight, behavior: 'instant'});
     for (const button of language.querySelectorAll('button')) {
       const r = button.getBoundingClientRect();
       const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
       if (hit && !button.contains(hit)) out.push(`language switch covered by ${label(hit)}`);
     }
-    window.scrollTo(0, 0);
+    window.scrollTo({top: 0, behavior: 'instant'});
   }
   const texts = [];
   if (zh) {
@@ -291,9 +296,16 @@ def test_every_page_fits_every_width_in_both_languages(browser, world, live_serv
                 url = live_server.url + _url_for(world, name, URLS[name]) + URLS[name].query
                 page.set_viewport_size({"width": 1920, "height": 1080})
                 errors.clear()
-                response = page.goto(url)
+                try:
+                    response = page.goto(url)
+                except PlaywrightError as error:
+                    if "Download is starting" in str(error):  # a file, not a page
+                        continue
+                    raise
                 if response.status in (403, 404):  # not this role's record
                     continue
+                if not response.headers.get("content-type", "").startswith("text/html"):
+                    continue  # an image or a file shown by the browser, not a page
                 visited += 1
                 where = f"{name} [{role}, {language}]"
                 if response.status != 200:
@@ -301,7 +313,7 @@ def test_every_page_fits_every_width_in_both_languages(browser, world, live_serv
                     continue
                 for width, height in sorted(WIDTHS.items(), reverse=True):
                     page.set_viewport_size({"width": width, "height": height})
-                    result = page.evaluate(MEASURE, language != "en")
+                    result = page.evaluate(MEASURE, language != "en" and width in TEXT_WIDTHS)
                     problems = list(result["findings"])
                     english = _english(result["texts"], data_words)
                     if english:
