@@ -75,7 +75,7 @@ ALLOWED_ENGLISH = {
     "KAM", "KA", "ERP", "NPS", "CSAT", "API", "Q", "CSV", "Excel", "URL", "ID", "IM", "SLA",
     "JSON", "REST", "HTTP", "HTTPS", "OpenAPI", "SWOT", "CNY", "HMAC", "UTF", "SMTP", "PNG",
     "SVG", "XLSX", "BI", "IT", "CEO", "CFO", "CTO", "VP", "WeCom", "DingTalk", "Feishu", "PDF",
-    "Word", "PowerPoint", "KB", "MB", "GB",
+    "Word", "PowerPoint", "KB", "MB", "GB", "xlsx", "csv",
 }  # fmt: skip
 # configuration whose names are shown in the reader's language (the default stages are in
 # the catalog); a product line has one name, typed by an admin: data like any other

@@ -11,6 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_sign_in_switch_language_and_screenshots(desktop, phone, world, sign_in, screenshot):
     sign_in(desktop, "kam_a", PASSWORD)
     expect(desktop.locator("h1")).to_contain_text("My day")  # a KAM's home page
+    desktop.click(".navbar-toggler")  # below 1400 px the menu is behind the toggler
     desktop.click("nav.kam-navbar >> text=Key accounts")
     expect(desktop.locator("#main")).to_contain_text("acme")
     expect(desktop.locator("#main")).not_to_contain_text("initech")
