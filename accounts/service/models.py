@@ -368,13 +368,17 @@ class Survey(ChoiceLabels, models.Model):
     def __str__(self):
         return f"{self.account} · {self.taken_on:%Y-%m-%d}"
 
+    #: a promoter answers 9–10, a detractor 0–6 (the Net Promoter Score's groups)
+    PROMOTER_FROM = 9
+    DETRACTOR_UP_TO = 6
+
     @property
     def nps_group(self):
         if self.nps is None:
             return ""
-        if self.nps >= 9:
+        if self.nps >= self.PROMOTER_FROM:
             return "promoter"
-        return "passive" if self.nps >= 7 else "detractor"
+        return "detractor" if self.nps <= self.DETRACTOR_UP_TO else "passive"
 
 
 class RiskEventQuerySet(ScopedQuerySet):

@@ -26,20 +26,20 @@ from kam.queries import on_days
 SURVEY_TREND_LENGTH = 8
 
 
-def nps(scores) -> int | None:
-    """Net promoter score of 0–10 answers: % promoters (9–10) − % detractors (0–6)."""
-    scores = [score for score in scores if score is not None]
-    if not scores:
-        return None
-    promoters = sum(1 for score in scores if score >= 9)
-    detractors = sum(1 for score in scores if score <= 6)
-    return round(100 * (promoters - detractors) / len(scores))
-
-
-def _nps_from_counts(promoters, detractors, total):
+def net_promoter_score(promoters, detractors, total) -> int | None:
+    """The Net Promoter Score (the one definition): % promoters − % detractors of
+    ``total`` answers (groups: ``Survey.PROMOTER_FROM``, ``Survey.DETRACTOR_UP_TO``)."""
     if not total:
         return None
     return round(100 * (promoters - detractors) / total)
+
+
+def nps(scores) -> int | None:
+    """``net_promoter_score`` of 0–10 answers."""
+    scores = [score for score in scores if score is not None]
+    promoters = sum(1 for score in scores if score >= Survey.PROMOTER_FROM)
+    detractors = sum(1 for score in scores if score <= Survey.DETRACTOR_UP_TO)
+    return net_promoter_score(promoters, detractors, len(scores))
 
 
 @dataclass
@@ -124,15 +124,21 @@ def team_nps(*, actor, since=None) -> list[TeamNps]:
         Team.objects.visible_to(actor)
         .annotate(
             responses=Count(f"{path}__pk", filter=in_window),
-            promoters=Count(f"{path}__pk", filter=in_window & Q(**{f"{path}__nps__gte": 9})),
-            detractors=Count(f"{path}__pk", filter=in_window & Q(**{f"{path}__nps__lte": 6})),
+            promoters=Count(
+                f"{path}__pk",
+                filter=in_window & Q(**{f"{path}__nps__gte": Survey.PROMOTER_FROM}),
+            ),
+            detractors=Count(
+                f"{path}__pk",
+                filter=in_window & Q(**{f"{path}__nps__lte": Survey.DETRACTOR_UP_TO}),
+            ),
         )
         .order_by("name")
     )
     return [
         TeamNps(
             team=team,
-            nps=_nps_from_counts(team.promoters, team.detractors, team.responses),
+            nps=net_promoter_score(team.promoters, team.detractors, team.responses),
             promoters=team.promoters,
             passives=team.responses - team.promoters - team.detractors,
             detractors=team.detractors,
