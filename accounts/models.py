@@ -68,10 +68,11 @@ class AccountQuerySet(SearchableQuerySet, ScopedQuerySet):
         - ``last_visit_at``: the latest visit not archived (``last_visit_at()``; with
           ``as_of``, a datetime, none after it);
         - ``cadence_days``: the current scoring model's cadence for the tier (no tier:
-          tier D's), read in SQL; none for a lost account (no visit is due there);
+          tier D's), read in SQL (``cadence_days()``);
         - ``cadence_since``: the local date of the last visit, or of the account's
           creation when it was never visited (a new account is not overdue at once);
-        - ``cadence_due_on``: ``cadence_since`` + ``cadence_days``;
+        - ``cadence_due_on``: ``cadence_since`` + ``cadence_days``; none for a lost
+          account (no visit is due there);
         - with ``today``, ``past_cadence``: due before ``today``.
 
         ``every_account`` (the sweep over all accounts) reads the last visits in one
@@ -81,8 +82,12 @@ class AccountQuerySet(SearchableQuerySet, ScopedQuerySet):
             last_visit_at=last_visit_at(as_of=as_of, aggregate=every_account),
             cadence_days=cadence_days(),
             cadence_since=Coalesce(TruncDate("last_visit_at"), TruncDate("created_at")),
-            cadence_due_on=ExpressionWrapper(
-                F("cadence_since") + F("cadence_days"), output_field=models.DateField()
+            cadence_due_on=Case(
+                When(status=AccountStatus.LOST, then=Value(None)),
+                default=ExpressionWrapper(
+                    F("cadence_since") + F("cadence_days"), output_field=models.DateField()
+                ),
+                output_field=models.DateField(),
             ),
         )
         if today is not None:
@@ -359,7 +364,7 @@ def last_visit_at(*, as_of=None, aggregate=False):
 def cadence_days():
     """The current scoring model's visit cadence for the outer account's tier, in SQL:
     what ``ScoringModel.current().cadences`` gives (the saved model, else the defaults;
-    no tier counts as tier D), without a query of its own. None for a lost account."""
+    no tier counts as tier D), without a query of its own."""
     current = ScoringModel.objects.filter(pk=1)
 
     def days(tier):
@@ -368,7 +373,6 @@ def cadence_days():
         return Coalesce(Subquery(current.values(name)[:1]), Value(default))
 
     return Case(
-        When(status=AccountStatus.LOST, then=Value(None)),
         *[When(tier=tier.upper(), then=days(tier)) for tier in ("a", "b", "c", "d")],
         default=days("d"),
         output_field=models.IntegerField(),

@@ -237,7 +237,7 @@ cadence AS (
            {owner_name} AS owner_name
     FROM ({rows}) c
     JOIN {user} o ON o.id = c.owner_id
-    WHERE c.cadence_days IS NOT NULL
+    WHERE c.cadence_due_on IS NOT NULL
 ),"""
 
 
@@ -249,7 +249,15 @@ def _cadence_rows(now) -> tuple[str, dict]:
     rows = (
         Account.objects.active()
         .with_cadence_due(as_of=now, every_account=True)
-        .values("id", "name", "owner_id", "cadence_days", "cadence_since", "last_visit_at")
+        .values(
+            "id",
+            "name",
+            "owner_id",
+            "cadence_days",
+            "cadence_since",
+            "cadence_due_on",
+            "last_visit_at",
+        )
         .order_by()
     )
     return named_sql(rows, "cadence")

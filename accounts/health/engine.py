@@ -6,10 +6,10 @@ inputs it used are kept in the day's ``HealthSnapshot`` so the account page can 
 means since ``now`` − 90 days.
 
 engagement
-    days = today − the local date of the last visit (not archived, not in the
-    future); cadence = the tier's visit cadence from the scoring model (no tier →
-    tier D's). score = min(100, max(0, 200 − 100 × days / cadence)): 100 up to the
-    cadence, 0 at twice the cadence. Never visited → 0.
+    days = today − the local date of the last visit; the last visit (not archived,
+    not in the future) and the cadence are ``AccountQuerySet.with_cadence_due``'s (the
+    statement selects from that queryset's SQL). score = min(100, max(0, 200 − 100 ×
+    days / cadence)): 100 up to the cadence, 0 at twice the cadence. Never visited → 0.
 relationship
     50 if a current (not left, not archived) executive-level contact is a supporter,
     plus 25 per current decision-level contact met on a visit in 90 days (at most 2).
@@ -49,6 +49,7 @@ from accounts.choices import Attitude, ContactLevel
 from accounts.health.models import HealthAlert, HealthChange, HealthComponent, HealthSnapshot
 from accounts.models import Account, Contact, Visit
 from accounts.service.models import Complaint, ComplaintStatus, RiskEvent, RiskStatus, Survey
+from kam.queries import named_sql
 from plans.choices import PlanStatus
 from plans.models import AccountPlan, Actual, PlanTarget
 
@@ -56,17 +57,8 @@ WINDOW_DAYS = 90
 
 _CHECK_SQL = """
 WITH base AS (
-    SELECT a.id, a.tier,
-           CASE a.tier WHEN 'A' THEN %(cadence_a)s WHEN 'B' THEN %(cadence_b)s
-                       WHEN 'C' THEN %(cadence_c)s ELSE %(cadence_d)s END AS cadence
-    FROM {account} a
-    WHERE a.archived_at IS NULL
-),
-last_visit AS (
-    SELECT v.account_id, MAX(v.occurred_at) AS last_at
-    FROM {visit} v
-    WHERE v.archived_at IS NULL AND v.occurred_at <= %(now)s
-    GROUP BY v.account_id
+    SELECT c.id, c.tier, c.cadence_days AS cadence, c.last_visit_at AS last_at
+    FROM ({{rows}}) c
 ),
 supporter AS (
     SELECT c.account_id, COUNT(*) AS supporters
@@ -125,8 +117,8 @@ risk AS (
 ),
 inputs AS (
     SELECT b.id, b.tier, b.cadence,
-           (lv.last_at AT TIME ZONE %(tz)s)::date AS last_visit_on,
-           %(today)s::date - (lv.last_at AT TIME ZONE %(tz)s)::date AS days,
+           (b.last_at AT TIME ZONE %(tz)s)::date AS last_visit_on,
+           %(today)s::date - (b.last_at AT TIME ZONE %(tz)s)::date AS days,
            COALESCE(sp.supporters, 0) AS supporters,
            COALESCE(d.met, 0) AS decision_met,
            ROUND(tg.target, 2) AS target,
@@ -139,7 +131,6 @@ inputs AS (
            COALESCE(rk.medium, 0) AS risk_medium,
            COALESCE(rk.low, 0) AS risk_low
     FROM base b
-    LEFT JOIN last_visit lv ON lv.account_id = b.id
     LEFT JOIN supporter sp ON sp.account_id = b.id
     LEFT JOIN decision d ON d.account_id = b.id
     LEFT JOIN target tg ON tg.account_id = b.id
@@ -276,9 +267,22 @@ def _tables():
     }
 
 
-def check_accounts(*, config: dict, cadences: dict, today: date, now: datetime) -> int:
+def _cadence_rows(now) -> tuple[str, dict]:
+    """Every active account's tier, visit cadence and last visit (up to ``now``) as
+    ``AccountQuerySet.with_cadence_due`` defines them: its SQL and named parameters."""
+    rows = (
+        Account.objects.active()
+        .with_cadence_due(as_of=now, every_account=True)
+        .values("id", "tier", "cadence_days", "last_visit_at")
+        .order_by()
+    )
+    return named_sql(rows, "cadence")
+
+
+def check_accounts(*, config: dict, today: date, now: datetime) -> int:
     """Write (or replace) today's ``HealthSnapshot`` of every active account (one
     statement); returns how many accounts were checked."""
+    rows, row_params = _cadence_rows(now)
     params = {
         "today": today,
         "now": now,
@@ -294,12 +298,12 @@ def check_accounts(*, config: dict, cadences: dict, today: date, now: datetime) 
         "open_risk": [RiskStatus.OPEN.value, RiskStatus.MITIGATING.value],
         "green_from": config["green_from"],
         "amber_from": config["amber_from"],
-        **{f"cadence_{tier}": int(days) for tier, days in cadences.items()},
+        **row_params,
     }
     for name, component in _WEIGHT_PARAMS.items():
         params[name] = int(config["weights"][component])
     with connection.cursor() as cursor:
-        cursor.execute(_CHECK_SQL.format(**_tables()), params)
+        cursor.execute(_CHECK_SQL.format(**_tables()).replace("{rows}", rows), params)
         return cursor.rowcount
 
 

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from accounts.health import engine
 from accounts.health.models import HealthAlert, HealthComponent, HealthSettings
 from accounts.models import Account
-from accounts.tiering.models import ScoringModel
 from kam.batch import plan_for_whole_tables
 from kam.capabilities import may
 from kam.choices import NotificationKind
@@ -149,9 +148,8 @@ def health_check_run(*, actor: User | None = None) -> HealthRun:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
     plan_for_whole_tables()
     config = HealthSettings.current().as_dict()
-    cadences = ScoringModel.current().cadences
     now = timezone.now()
     today = timezone.localdate(now)
-    checked = engine.check_accounts(config=config, cadences=cadences, today=today, now=now)
+    checked = engine.check_accounts(config=config, today=today, now=now)
     alerts = engine.apply_checks(config=config, today=today, now=now)
     return HealthRun(checked=checked, alerts=alerts, notifications=_notify_alerts(alerts))
