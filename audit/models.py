@@ -28,7 +28,7 @@ from plans.models import AccountPlan, PlanTarget
 
 #: never snapshotted, on any model: timestamps, and the search columns derived from the
 #: fields that are (kam.textsearch)
-NOISY = ["created_at", "updated_at", "search_text", "name_pinyin", "name_initials",
+NOISY = ["created_at", "updated_at", "search_text", "search_grams", "name_pinyin", "name_initials",
          "title_pinyin", "title_initials"]  # fmt: skip
 #: machine-written columns of the account (scores and health are recomputed nightly)
 ACCOUNT_DERIVED = [
