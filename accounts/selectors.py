@@ -9,7 +9,6 @@ from functools import partial
 
 from django.db.models import OuterRef
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Attitude, ContactLevel
 from accounts.health.models import HealthChange
@@ -239,10 +238,6 @@ def relationship_map(*, account: Account) -> RelationshipMap:
         departed_key_contacts=[c for c in contacts if c.has_left and c.is_key],
     )
     return RelationshipMap(roots=roots, coverage=coverage, contacts=contacts)
-
-
-def coverage_label(level):
-    return dict(ContactLevel.choices).get(level, _("Unknown"))
 
 
 # --- dashboards: what is due, cadence, activity ----------------------------------------------

@@ -20,7 +20,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Sum,
@@ -30,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber, TruncQuarter
 from django.utils import timezone
 
-from accounts.models import Account, Contact
+from accounts.models import Account
 from kam.models import Team, TeamMembership, User
 from opportunities.choices import (
     BEST_CASE_MIN_PROBABILITY,
@@ -525,22 +524,6 @@ def whitespace_matrix(*, user, accounts=None, today: date | None = None):
         for account in accounts
     ]
     return rows, lines
-
-
-# --- the account page ---------------------------------------------------------------------
-
-
-def account_opportunities(*, user, account, limit: int = 20):
-    """An account's open opportunities for its page. 2 queries (the contacts prefetch)."""
-    return (
-        Opportunity.objects.visible_to(user)
-        .active()
-        .open()
-        .filter(account=account)
-        .select_related("stage", "owner", "product_line")
-        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.only("pk", "name")))
-        .order_by("expected_close_on", "pk")[:limit]
-    )
 
 
 def pipeline_by_stage(*, user, queryset=None) -> list[dict]:

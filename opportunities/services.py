@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Contact
 from kam.capabilities import may
 from kam.models import User
-from kam.scoping import CHANGE, DELETE, VIEW, can, ensure_visible
+from kam.scoping import CHANGE, VIEW, can, ensure_visible
 from opportunities.choices import ContractStatus, StageKind
 from opportunities.models import (
     Contract,
@@ -295,18 +295,6 @@ def opportunity_move_stage(
     _record_change(
         opportunity=opportunity, from_stage=from_stage, to_stage=stage, actor=actor, when=now
     )
-    return opportunity
-
-
-@transaction.atomic
-def opportunity_archive(*, actor: User, opportunity: Opportunity) -> Opportunity:
-    _refuse_read_only(actor)
-    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
-    if not can(actor, opportunity, DELETE):
-        raise PermissionDenied(_("Only the owner, their supervisor or an admin can archive."))
-    if opportunity.archived_at is None:
-        opportunity.archived_at = timezone.now()
-        opportunity.save(update_fields=["archived_at", "updated_at"])
     return opportunity
 
 

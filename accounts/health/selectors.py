@@ -213,18 +213,3 @@ def health_rows(counts: dict) -> list[dict]:
         {"status": status, "label": label, "count": counts.get(status, 0)}
         for status, label in [*HealthStatus.choices, ("", _("Not checked"))]
     ]
-
-
-def health_counts_by_owner(accounts) -> dict:
-    """{owner id: {"accounts": active accounts, "red": of which red}}: one query."""
-    from django.db.models import Count, Q
-
-    from accounts.health.models import HealthStatus
-
-    rows = (
-        accounts.filter(archived_at__isnull=True)
-        .values("owner_id")
-        .annotate(n=Count("pk"), red=Count("pk", filter=Q(health_status=HealthStatus.RED)))
-        .order_by()
-    )
-    return {row["owner_id"]: {"accounts": row["n"], "red": row["red"]} for row in rows}
