@@ -109,22 +109,27 @@ def _private(response):
     return response
 
 
+def file_response(attachment):
+    """The file of an attachment already found through the visibility rule, as a
+    download with the type recorded when it was checked."""
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    return _private(response)
+
+
 class AttachmentDownloadView(LoginRequiredMixin, View):
     """The file itself, as a download, with the type recorded when it was checked."""
 
     def get(self, request, pk):
-        attachment = get_object_or_404(Attachment.objects.visible_to(request.user), pk=pk)
-        try:
-            handle = attachment.file.open("rb")
-        except (FileNotFoundError, OSError) as exc:
-            raise Http404 from exc
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=attachment.name,
-            content_type=attachment.content_type,
-        )
-        return _private(response)
+        return file_response(get_object_or_404(Attachment.objects.visible_to(request.user), pk=pk))
 
 
 class AttachmentThumbnailView(LoginRequiredMixin, View):

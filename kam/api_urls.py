@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import routes as account_routes
 from accounts.health.api import HealthSnapshotViewSet
 from accounts.service import api as service_routes
+from attachments import api as attachment_routes
 from kam.api.views import NotificationViewSet, TeamViewSet, TokenCreateView, UserViewSet
 from opportunities.api import routes as opportunity_routes
 from plans.api import routes as plan_routes
@@ -23,6 +24,7 @@ service_routes.register(router)
 opportunity_routes.register(router)
 plan_routes.register(router)
 saved_view_routes.register(router)
+attachment_routes.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenCreateView.as_view(), name="auth-token"),

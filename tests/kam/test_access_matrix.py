@@ -154,6 +154,16 @@ def world(world):
     world.saved_views["shared-east"] = SavedView.objects.create(
         owner=world.user("kam_a"), list="visits", name="shared-east", team=world.teams["East"]
     )
+    # attachments: one picture "att-<account>.png" on each account
+    from attachments.services import attachments_add
+    from tests.attachments.test_attachments import png_bytes, upload
+
+    world.attachments = {
+        f"att-{name}.png": attachments_add(
+            actor=ops, obj=account, files=[upload(f"att-{name}.png", png_bytes())]
+        )[0]
+        for name, account in world.accounts.items()
+    }
     return world
 
 
@@ -201,6 +211,11 @@ VISIBLE_SAVED_VIEWS = {
     for role in ROLES
 }
 
+# attachments follow their account
+VISIBLE_ATTACHMENTS = {
+    role: {f"att-{name}.png" for name in names} for role, names in VISIBLE_ACCOUNTS.items()
+}
+
 # scope: (expected names by role, world attribute, API field naming a row)
 SCOPES = {
     "account": (VISIBLE_ACCOUNTS, "accounts", "name"),
@@ -228,6 +243,7 @@ SCOPES = {
     # webhooks are the admins': for anyone else they do not exist
     "webhook": ({role: {"hook"} if role == "ops" else set() for role in ROLES}, "webhooks", "name"),
     "saved_view": (VISIBLE_SAVED_VIEWS, "saved_views", "name"),
+    "attachment": (VISIBLE_ATTACHMENTS, "attachments", "name"),
     "webhook_delivery": (
         {role: {"hook"} if role == "ops" else set() for role in ROLES},
         "webhook_deliveries",
@@ -240,6 +256,10 @@ URLS = {
     "logout": Url("public"),
     "healthz": Url("public"),
     "set-language": Url("public"),
+    # the installable app: manifest, service worker, the page it shows offline
+    "manifest": Url("public"),
+    "service-worker": Url("public"),
+    "offline": Url("public"),
     "api:auth-token": Url("public"),
     "home": Url("page"),
     "search:results": Url("page"),  # the navbar search; its rows: tests/search
@@ -356,14 +376,14 @@ URLS = {
     "api:plan-list": Url("api-list", "plan"),
     "api:plan-detail": Url("api-detail", "plan"),
     "api:plan-submit": Url("api-post", "plan"),
-    "api:plan-approve": Url("api-post", "plan"),
-    "api:plan-return": Url("api-post", "plan"),
+    "api:plan-approve": Url("api-post", "plan", capability="plans.approve"),
+    "api:plan-return": Url("api-post", "plan", capability="plans.approve"),
     "api:plan-revise": Url("api-post", "plan"),
     "api:action-item-list": Url("api-list", "action_item"),
     "api:action-item-detail": Url("api-detail", "action_item"),
     "api:actual-list": Url("api-list", "actual"),
     "api:actual-detail": Url("api-detail", "actual"),
-    "api:actual-bulk": Url("api-post"),
+    "api:actual-bulk": Url("api-post", capability="actuals.import"),
     "api:quota-list": Url("api-list", "quota"),
     "api:quota-detail": Url("api-detail", "quota"),
     # service and risk
@@ -438,6 +458,22 @@ URLS = {
     "savedviews:change": Url("post", "saved_view"),
     "api:saved-view-list": Url("api-list", "saved_view"),
     "api:saved-view-detail": Url("api-detail", "saved_view"),
+    # attachments: a record's files (the panel its page loads) and their upload; a file's
+    # download, thumbnail and removal
+    **{
+        name: spec
+        for kind in ("account", "contact", "visit", "contract", "complaint", "plan")
+        for name, spec in (
+            (f"attachments:{kind}-list", Url("detail", kind)),
+            (f"attachments:{kind}-upload", Url("post", kind)),
+        )
+    },
+    "attachments:download": Url("detail", "attachment"),
+    "api:attachment-list": Url("api-list", "attachment"),
+    "api:attachment-detail": Url("api-detail", "attachment"),
+    "api:attachment-download": Url("api-detail", "attachment"),
+    "attachments:thumbnail": Url("detail", "attachment"),
+    "attachments:delete": Url("post", "attachment"),
 }
 
 
@@ -671,6 +707,7 @@ WRITE_EXPECTATIONS = {
     "survey": _no_write,
     "risk": _record_write,
     "health_score": _no_write,  # computed
+    "attachment": _no_write,  # uploaded (POST on the list) and removed, never changed
 }
 
 
