@@ -188,6 +188,7 @@ class TierOverrideViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     serializer_class = TierOverrideSerializer
     filterset_class = TierOverrideFilterSet
     filter_backends = [DjangoFilterBackend]
+    write_capability = "tiers.override"
 
     def filter_queryset(self, queryset):
         if self.action != "list":

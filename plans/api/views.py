@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from kam.api.pagination import CursorPagination
 from kam.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
+from kam.capabilities import requires
 from plans import services
 from plans.api.serializers import (
     ActionItemSerializer,
@@ -93,13 +94,19 @@ class PlanViewSet(_ListFilterMixin, ScopedModelViewSet):
         return self._transition(request, services.plan_submit)
 
     @extend_schema(request=DecisionSerializer, responses={200: PlanSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[requires("plans.approve")])
     def approve(self, request, pk=None):
         """The supervisor of the owner's team approves a submitted plan."""
         return self._transition(request, services.plan_approve)
 
     @extend_schema(request=DecisionSerializer, responses={200: PlanSerializer})
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="return",
+        url_name="return",
+        permission_classes=[requires("plans.approve")],
+    )
     def return_(self, request, pk=None):
         """The supervisor returns a submitted plan with a comment (required)."""
         return self._transition(request, services.plan_return)
@@ -151,6 +158,7 @@ class ActualViewSet(_ListFilterMixin, ScopedReadOnlyViewSet):
         serializer_class=ActualBulkSerializer,
         filter_backends=[],
         pagination_class=None,
+        permission_classes=[requires("actuals.import")],
     )
     def bulk(self, request):
         """Insert or update a batch by (account external id, year, month), all or

@@ -928,7 +928,7 @@ def test_only_admins_change_the_scoring_model(api_client, world, role, method):
     response = getattr(client, method)(
         _url("scoring-model-current"), {"weights": STRATEGIC_ONLY}, format="json"
     )
-    _problem(response, 403)
+    _problem(response, 404)
     assert ScoringModel.current().weights == DEFAULT_WEIGHTS
 
 
@@ -984,7 +984,7 @@ def test_supervisor_overrides_over_the_api(api_client, world):
 @pytest.mark.parametrize("role", ["kam_a", "exec"])
 def test_kams_and_executives_cannot_override_over_the_api(api_client, world, role):
     payload = {"account": world.accounts["acme"].pk, "tier": "A", "reason": "Mine"}
-    _problem(_as(api_client, world, role).post(_url("tier-override-list"), payload), 403)
+    _problem(_as(api_client, world, role).post(_url("tier-override-list"), payload), 404)
     assert not TierOverride.objects.exists()
 
 

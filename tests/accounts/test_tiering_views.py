@@ -313,7 +313,7 @@ def test_an_override_with_a_bad_tier_changes_nothing(client, world):
 
 
 @pytest.mark.parametrize(
-    ("role", "status"), [("kam_a", 403), ("kam_b", 404), ("sup_south", 404), ("exec", 403)]
+    ("role", "status"), [("kam_a", 404), ("kam_b", 404), ("sup_south", 404), ("exec", 404)]
 )
 @pytest.mark.parametrize("name", ["accounts:tier-override", "accounts:tier-override-remove"])
 def test_only_the_owners_supervisor_or_an_admin_overrides(client, world, role, status, name):
@@ -522,8 +522,8 @@ def _model_data(**overrides):
 def test_only_admins_open_the_scoring_model_page(client, world, role):
     client.force_login(world.user(role))
     url = reverse("accounts:tiering-model")
-    assert client.get(url).status_code == 403
-    assert client.post(url, _model_data()).status_code == 403
+    assert client.get(url).status_code == 404
+    assert client.post(url, _model_data()).status_code == 404
     assert not ScoringModel.objects.exists()
     assert not ScoringModelChange.objects.exists()
 
@@ -622,7 +622,7 @@ def test_a_saved_model_is_listed_with_its_changes(client, world):
 def test_only_admins_score_now(client, world, role, django_capture_on_commit_callbacks):
     client.force_login(world.user(role))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert client.post(reverse("accounts:tiering-score")).status_code == 403
+        assert client.post(reverse("accounts:tiering-score")).status_code == 404
     assert callbacks == []
 
 
@@ -754,7 +754,7 @@ def test_supervisor_opens_a_review_through_the_page(client, world):
 
 
 @pytest.mark.parametrize(
-    ("role", "status"), [("kam_a", 403), ("kam_b", 403), ("exec", 403), ("sup_south", 200)]
+    ("role", "status"), [("kam_a", 404), ("kam_b", 404), ("exec", 404), ("sup_south", 200)]
 )
 def test_only_a_teams_supervisor_or_an_admin_opens_a_review(client, world, role, status):
     services.accounts_score()
@@ -841,7 +841,7 @@ def test_kam_proposes_a_tier_for_their_account(client, world, review):
 
 def test_executive_cannot_propose(client, world, review):
     client.force_login(world.user("exec"))
-    assert _propose(client, review, world, "acme", "B", "x").status_code == 403
+    assert _propose(client, review, world, "acme", "B", "x").status_code == 404
     assert _line(review, world, "acme").kam_tier == ""
 
 
@@ -852,8 +852,8 @@ def test_submit_return_and_approve_through_the_pages(client, world, review):
     give_back = reverse("accounts:tier-review-return", args=[review.pk])
     client.force_login(world.user("kam_a"))
     _propose(client, review, world, "acme", "B", "Budget cut")
-    assert client.post(submit).status_code == 403  # only the supervisor or an admin
-    assert client.post(approve, {"comment": "Mine"}).status_code == 403
+    assert client.post(submit).status_code == 404  # only the supervisor or an admin
+    assert client.post(approve, {"comment": "Mine"}).status_code == 404
 
     client.force_login(world.user("sup_east"))
     _propose(client, review, world, "globex", "C", "Lost the tender")
@@ -867,7 +867,7 @@ def test_submit_return_and_approve_through_the_pages(client, world, review):
     ]
     assert "Submitted" in _text(_page(page))
     assert 'name="line-' not in _page(page)  # frozen
-    assert client.post(approve, {"comment": "Mine"}).status_code == 403
+    assert client.post(approve, {"comment": "Mine"}).status_code == 404
     assert TierReview.objects.get().status == ReviewStatus.SUBMITTED
 
     # Returning needs a comment.

@@ -126,10 +126,10 @@ def test_form_ignores_a_preselected_account_i_cannot_see(client, world):
 
 def test_executive_cannot_log_visits(client, world):
     client.force_login(world.user("exec"))
-    assert client.get(CREATE).status_code == 403
+    assert client.get(CREATE).status_code == 404
     response = client.post(CREATE, visit_data(world.accounts["acme"]))
-    assert response.status_code == 403
-    assert client.get(OPTIONS, {"account": world.accounts["acme"].pk}).status_code == 403
+    assert response.status_code == 404
+    assert client.get(OPTIONS, {"account": world.accounts["acme"].pk}).status_code == 404
     assert not Visit.objects.exists()
 
 
@@ -532,7 +532,7 @@ def test_only_supervisors_and_admins_comment(client, world_records, role):
     visit = world_records.visits["visit-acme"]
     client.force_login(world_records.user(role))
     assert comment(visit) not in client.get(detail(visit)).content.decode()
-    assert client.post(comment(visit), {"body": "Me too"}).status_code == 403
+    assert client.post(comment(visit), {"body": "Me too"}).status_code == 404
     assert not VisitComment.objects.exists()
     assert not Notification.objects.filter(kind=NotificationKind.VISIT_COMMENTED).exists()
 

@@ -164,7 +164,7 @@ def selectors_filters(user, params):
 
 def test_kams_cannot_open_the_team_dashboard(client, team):
     client.force_login(team.user("kam_c"))
-    assert client.get(reverse("dashboards:team")).status_code == 403
+    assert client.get(reverse("dashboards:team")).status_code == 404
 
 
 def test_another_supervisor_cannot_pick_a_team_not_theirs(client, team):

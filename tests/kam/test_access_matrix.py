@@ -327,7 +327,7 @@ URLS = {
     "api:tier-score-detail": Url("api-detail", "tier_score"),
     "api:tier-override-list": Url("api-list", "tier_override"),
     "api:tier-override-detail": Url("api-detail", "tier_override"),
-    "api:tier-override-remove": Url("api-post", "tier_override"),
+    "api:tier-override-remove": Url("api-post", "tier_override", capability="tiers.override"),
     "api:scoring-model-current": Url("api-page"),
     # opportunities
     "opportunities:list": Url("list", "opportunity"),

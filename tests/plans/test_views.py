@@ -77,9 +77,9 @@ def test_the_supervisor_sees_the_decision_form_and_the_kam_does_not(client, worl
 def test_executives_cannot_reach_the_write_pages(client, world):
     plan = PlanFactory(account=world.accounts["acme"])
     client.force_login(world.user("exec"))
-    assert client.get(reverse("plans:create")).status_code == 403
-    assert client.get(reverse("plans:edit", args=[plan.pk])).status_code == 403
-    assert client.post(reverse("plans:submit", args=[plan.pk])).status_code == 403
+    assert client.get(reverse("plans:create")).status_code == 404
+    assert client.get(reverse("plans:edit", args=[plan.pk])).status_code == 404
+    assert client.post(reverse("plans:submit", args=[plan.pk])).status_code == 404
 
 
 def test_transitions_show_on_the_account_timeline_and_the_plan_card(client, world):
@@ -177,7 +177,7 @@ def test_unknown_columns_are_named(client, erp):
 @pytest.mark.parametrize("role", ["kam_a", "sup_east", "exec"])
 def test_only_ops_import(client, erp, role):
     client.force_login(erp.user(role))
-    assert client.get(reverse("plans:actual-import")).status_code == 403
+    assert client.get(reverse("plans:actual-import")).status_code == 404
 
 
 # --- quotas ------------------------------------------------------------------------------
