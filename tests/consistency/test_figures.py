@@ -231,3 +231,27 @@ def test_the_health_checks_last_visit_is_the_lists(client, data):
 
             local = str(timezone.localdate(parse_datetime(shown)))
         assert engagement["last_visit_on"] == local, (snapshot.account_id, engagement, shown)
+
+
+# --- drill-downs --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("figure", ["accounts", "past_cadence", "red"])
+def test_each_dashboard_count_is_the_row_count_of_its_drill_down_list(client, data, figure):
+    client.force_login(data.user("sup_east"))
+    for name, row in _dashboard_rows(data).items():
+        listed = _names(client, row.links[figure])
+        assert getattr(row, figure) == len(listed), (name, figure, getattr(row, figure), listed)
+
+
+def test_the_team_attainment_chart_is_the_sum_of_the_plan_vs_actual_report(data):
+    sup = data.user("sup_east")
+    dashboard = selectors.team_dashboard(
+        user=sup, team=data.teams["East"], period=selectors.period_from({})
+    )
+    quarter = (timezone.localdate().month - 1) // 3
+    filters = filters_from({"team": data.teams["East"].pk, "quarter": quarter + 1}, sup)
+    report = REPORTS["plan-actual"].rows(user=sup, filters=filters)
+    chart = dashboard["charts"]["attainment"]
+    assert chart["actual"][quarter] == float(sum(row["actual"] for row in report)), (chart, report)
+    assert chart["target"][quarter] == float(sum(row["target"] for row in report)), (chart, report)
