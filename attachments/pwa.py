@@ -10,9 +10,11 @@ Pages still need the network; the worker only serves the offline page when it fa
 
 import hashlib
 import json
+import os
 from functools import cache
 
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -74,16 +76,26 @@ def _worker_source() -> str:
         return handle.read()
 
 
+def _hashed_names() -> bool:
+    """Whether static files are named by their content (the manifest storage of
+    production): then a cached copy is never stale and the worker serves it first."""
+    return isinstance(staticfiles_storage, ManifestFilesMixin)
+
+
 @require_GET
 def service_worker(request):
     offline = reverse("offline")
-    precache = [static(path) for path in SHELL if finders.find(path)] + [offline]
+    found = [(path, finders.find(path)) for path in SHELL]
+    precache = [static(path) for path, location in found if location] + [offline]
     body = _worker_source()
-    version = hashlib.sha256((json.dumps(precache) + body).encode()).hexdigest()[:12]
+    # a shell file changed in place (unhashed names) changes the version too
+    stamps = [(path, os.stat(location).st_mtime_ns) for path, location in found if location]
+    version = hashlib.sha256(json.dumps([precache, stamps, body]).encode()).hexdigest()[:12]
     prelude = (
         f"const KAM_VERSION = {json.dumps(version)};\n"
         f"const KAM_PRECACHE = {json.dumps(precache)};\n"
         f"const KAM_STATIC_PREFIX = {json.dumps(static(''))};\n"
+        f"const KAM_STATIC_IMMUTABLE = {json.dumps(_hashed_names())};\n"
         f"const KAM_OFFLINE_URL = {json.dumps(offline)};\n"
     )
     response = HttpResponse(prelude + body, content_type="text/javascript; charset=utf-8")
