@@ -99,7 +99,7 @@ def test_run_serves_demo_logins_and_ctrl_c_stops_everything(run_database):
         assert "Kevin Li" in home
         descendants = psutil.Process(process.pid).children(recursive=True)
         names = " ".join(" ".join(child.cmdline()) for child in descendants)
-        assert "runserver" in names
+        assert "gunicorn.conf.py" in names  # the web server: the production configuration
         assert "worker" in names
         assert "beat" in names
         assert "redis-server" in names
