@@ -302,11 +302,11 @@ RETURNING kind
 
 @dataclass(frozen=True)
 class Context:
-    """What a run needs besides the database: the clock and the configuration."""
+    """What a run needs besides the database: the clock and the complaints just marked
+    breached (the visit cadences are read in SQL: AccountQuerySet.with_cadence_due)."""
 
     now: datetime
     today: date
-    cadences: dict
     breached: tuple = ()
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.tiering.models import ScoringModel
 from kam.batch import plan_for_whole_tables
 from reminders import engine
 
@@ -37,19 +36,16 @@ class SweepResult:
 def reminders_sweep(*, now=None) -> SweepResult:
     """Find every reminder that is due and send those not sent before; mark late
     complaints breached and escalate them. A fixed number of statements whatever the
-    data: the lock, the planner setting, the scoring model, the breach UPDATE and the
-    one reminder statement."""
+    data: the lock, the planner setting, the breach UPDATE and the one reminder
+    statement."""
     from accounts.service.services import complaints_mark_breached
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
     plan_for_whole_tables()
     now = now or timezone.now()
-    cadences = ScoringModel.current().cadences
     breached = complaints_mark_breached(now=now, escalate=False)
-    context = engine.Context(
-        now=now, today=timezone.localdate(now), cadences=cadences, breached=tuple(breached)
-    )
+    context = engine.Context(now=now, today=timezone.localdate(now), breached=tuple(breached))
     kinds = engine.remind(kinds=engine.SWEEP_KINDS, context=context)
     return SweepResult(created=Counter(kinds), breached=len(breached))
 
@@ -59,7 +55,5 @@ def reminders_for_breaches(*, ids, now=None) -> list[str]:
     (while unanswered), under the reminder key. One statement; call it inside the
     transaction that marked them."""
     now = now or timezone.now()
-    context = engine.Context(
-        now=now, today=timezone.localdate(now), cadences={}, breached=tuple(ids)
-    )
+    context = engine.Context(now=now, today=timezone.localdate(now), breached=tuple(ids))
     return engine.remind(kinds=engine.BREACH_KINDS, context=context)

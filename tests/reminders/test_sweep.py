@@ -112,10 +112,11 @@ def test_the_key_is_a_database_constraint(world):
         Reminder.objects.create(**key)
 
 
-#: savepoint, lock, SET LOCAL, scoring model, the breach UPDATE in its savepoint (3), the
-#: reminder statement, release. (A newly breached complaint adds the webhook outbox's
-#: statements, integrations.events; the tests mark the breach first to count ours.)
-SWEEP_QUERIES = 9
+#: savepoint, lock, SET LOCAL, the breach UPDATE in its savepoint (3), the reminder
+#: statement, release (the cadences are read in SQL). (A newly breached complaint adds
+#: the webhook outbox's statements, integrations.events; the tests mark the breach first
+#: to count ours.)
+SWEEP_QUERIES = 8
 
 
 def _mark_breaches_first():
@@ -203,9 +204,7 @@ def test_two_statements_racing_without_the_lock_send_each_reminder_once():
     world = build_world()
     due = build_due(world)
     now = timezone.now()
-    context = engine.Context(
-        now=now, today=timezone.localdate(now), cadences=ScoringModel.current().cadences
-    )
+    context = engine.Context(now=now, today=timezone.localdate(now))
     kinds = [kind for kind in engine.SWEEP_KINDS if kind not in engine.BREACH_KINDS]
     barrier = threading.Barrier(2)
     results, errors = [], []
