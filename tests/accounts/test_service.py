@@ -443,8 +443,9 @@ def test_the_form_refuses_bad_input_with_field_errors(client, world):
 @pytest.mark.parametrize(
     ("url_name", "query", "make", "expected"),
     [
-        ("accounts:complaint-list", "", "complaint", 5),
-        ("accounts:complaint-list", "?sla=breached", "complaint", 5),
+        # and the views bar's two: the saved views, the user's teams
+        ("accounts:complaint-list", "", "complaint", 7),
+        ("accounts:complaint-list", "?sla=breached", "complaint", 7),
         ("accounts:survey-list", "", "survey", 5),
         ("accounts:risk-list", "", "risk", 5),
         ("api:complaint-list", "", "complaint", 4),
