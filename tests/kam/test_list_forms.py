@@ -331,6 +331,22 @@ LISTS = {
         },
         typed={"q": ["deal-acme", "siemens", "glob"]},
     ),
+    "opportunities:board": ListPage(
+        "opportunities:board",
+        Opportunity,
+        # the board's columns are the active stages; its first cards by close date (the
+        # data here fills no column past its first page)
+        default=lambda o, ctx: o.archived_at is None and o.stage.is_active,
+        fields={
+            "q": _contains(lambda o: o.name, lambda o: o.account.name, lambda o: o.competitors),
+            "owner": _equals(lambda o: o.owner_id, int),
+            "team": lambda o, v, ctx: o.owner_id in _team_people(int(v)),
+            "product_line": _equals(lambda o: o.product_line_id, int),
+            "quarter": _quarter,
+            "stage": _equals(lambda o: o.stage_id, int),
+        },
+        typed={"q": ["deal-acme", "siemens", "glob"]},
+    ),
     "opportunities:contract-list": ListPage(
         "opportunities:contract-list",
         Contract,
