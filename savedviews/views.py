@@ -23,6 +23,14 @@ def _back(request, fallback):
     return HttpResponseRedirect(fallback)
 
 
+def _posted_team(request):
+    """The team named by the form's ``team`` field, if it is one the user may see."""
+    value = request.POST.get("team", "")
+    if not (value.isascii() and value.isdigit()):
+        return None
+    return Team.objects.visible_to(request.user).filter(pk=value).first()
+
+
 def _error_text(error: ValidationError) -> str:
     return " ".join(message for messages_ in error.message_dict.values() for message in messages_)
 
@@ -32,9 +40,7 @@ class SavedViewCreateView(LoginRequiredMixin, View):
         key = request.POST.get("list", "")
         if key not in URL_NAMES:
             raise Http404
-        team = None
-        if request.POST.get("team", "").isdigit():
-            team = Team.objects.visible_to(request.user).filter(pk=request.POST["team"]).first()
+        team = _posted_team(request)
         name = request.POST.get("name", "").strip()
         if not name:
             messages.error(request, _("Give the view a name."))
@@ -73,15 +79,7 @@ class SavedViewChangeView(LoginRequiredMixin, View):
             elif action == "unshare":
                 services.saved_view_update(actor=request.user, view=view, team=None)
             elif action == "share":
-                team = (
-                    Team.objects.visible_to(request.user)
-                    .filter(
-                        pk=request.POST.get("team")
-                        if request.POST.get("team", "").isdigit()
-                        else None
-                    )
-                    .first()
-                )
+                team = _posted_team(request)
                 if team is None:
                     raise ValidationError({"team": _("Choose one of your teams.")})
                 services.saved_view_update(actor=request.user, view=view, team=team)
