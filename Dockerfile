@@ -32,7 +32,7 @@ COPY . ./
 # Compile translations and collect static files (hashed and compressed by
 # WhiteNoise). The production settings refuse to load without a SECRET_KEY of
 # 50+ characters; this throwaway one exists only inside this build step.
-RUN export DJANGO_SETTINGS_MODULE=kam.settings.production \
+RUN export DJANGO_SETTINGS_MODULE=config.settings.production \
         SECRET_KEY=build-only-throwaway-key-never-used-at-run-time-0123456789abcdef \
     && python manage.py compilemessages -v 0 \
     && python manage.py collectstatic --noinput -v 0
@@ -44,7 +44,7 @@ RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /app k
     && chown kam:kam /app/media
 USER kam
 
-ENV DJANGO_SETTINGS_MODULE=kam.settings.production
+ENV DJANGO_SETTINGS_MODULE=config.settings.production
 
 EXPOSE 8000
 
@@ -56,4 +56,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 
 # gunicorn.conf.py (read from /app, the working directory) is the one web-server
 # configuration: workers from the CPU count, max_requests with jitter, timeouts, access log.
-CMD ["gunicorn", "--config", "gunicorn.conf.py", "kam.wsgi:application"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "config.wsgi:application"]

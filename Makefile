@@ -43,27 +43,27 @@ audit: $(STAMP)
 	$(VENV)/bin/pip-audit --strict --skip-editable --progress-spinner off
 
 test: $(STAMP) messages browser lint security
-	$(PY) -m kam.embedded exec -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m config.embedded exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
 # KAM at scale: its own database (seeded once, `SCALE=small` for a quick run), gunicorn with
 # DEBUG off on loopback; writes bench/report.md and bench/results.json (under 15 minutes).
 bench: $(STAMP) messages
-	$(PY) -m kam.embedded exec -- $(PY) scripts/bench.py --scale $(SCALE)
+	$(PY) -m config.embedded exec -- $(PY) scripts/bench.py --scale $(SCALE)
 
 run: $(STAMP) messages
-	$(PY) -m kam.embedded run
+	$(PY) -m config.embedded run
 
 # Database backup: a pg_dump (custom format) to backups/kam-<timestamp>.dump, and the
 # attachments' files to backups/kam-<timestamp>-attachments.tar.gz; restore one
 # with `make restore FILE=backups/kam-….dump` (replaces the database's contents). Both use
 # DATABASE_URL, or the embedded PostgreSQL when it is not set.
 backup: $(STAMP)
-	$(PY) -m kam.embedded exec -- $(PY) manage.py db_backup
-	$(PY) -m kam.embedded exec -- $(PY) manage.py attachments_backup
+	$(PY) -m config.embedded exec -- $(PY) manage.py db_backup
+	$(PY) -m config.embedded exec -- $(PY) manage.py attachments_backup
 
 restore: $(STAMP)
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/kam-<timestamp>.dump"; exit 2; }
-	$(PY) -m kam.embedded exec -- $(PY) manage.py db_restore "$(FILE)"
+	$(PY) -m config.embedded exec -- $(PY) manage.py db_restore "$(FILE)"
 	@echo "attachments: manage.py attachments_restore backups/kam-<timestamp>-attachments.tar.gz"
 
 # Refresh the committed copies of the front-end libraries pinned in package.json.

@@ -4,7 +4,7 @@ default) serve KAM the same way.
 
 Each value can be changed without editing this file: by an environment variable named
 below, or by gunicorn's own ``GUNICORN_CMD_ARGS`` / command-line options, which win over
-this file (``gunicorn kam.wsgi:application --bind 127.0.0.1:8001 --workers 1``).
+this file (``gunicorn config.wsgi:application --bind 127.0.0.1:8001 --workers 1``).
 """
 
 import math
@@ -46,14 +46,14 @@ def _int(name: str, default: int) -> int:
 #: the CPUs the worker count was derived from (reported by `make bench`)
 cpus = _available_cpus()
 
-wsgi_app = "kam.wsgi:application"
+wsgi_app = "config.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 
 # Sync workers, two per CPU plus one: a request spends part of its time waiting on
 # PostgreSQL, so a CPU serves about two at once. A sync worker reads a request only once
 # it can serve it, so slow clients must meet a buffering proxy first (the load balancer
 # or reverse proxy that terminates TLS). One request per process at a time is also what
-# kam.wsgi's garbage-collector tuning assumes.
+# config.wsgi's garbage-collector tuning assumes.
 worker_class = "sync"
 workers = _int("WEB_CONCURRENCY", 2 * cpus + 1)
 
@@ -64,7 +64,7 @@ max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 
 # The application is loaded once, in the master, then forked: the workers share its
-# start-up objects (frozen out of the collector by kam.wsgi, so their pages stay shared)
+# start-up objects (frozen out of the collector by config.wsgi, so their pages stay shared)
 # and a replaced worker starts in milliseconds. `make run` with DEBUG on sets
 # GUNICORN_RELOAD instead: each worker loads the code itself and restarts when it changes.
 reload = os.environ.get("GUNICORN_RELOAD", "").lower() in ("1", "true", "yes")

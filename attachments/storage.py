@@ -1,6 +1,6 @@
 """Where attachments are kept: a private folder under MEDIA_ROOT, never served by URL.
 
-``STORAGES["attachments"]`` names this class by default (kam.settings.base); an
+``STORAGES["attachments"]`` names this class by default (config.settings.base); an
 S3-compatible bucket replaces it by configuration only. Files are read back only by the
 download view, after the visibility check, so the storage has no public URL at all.
 """

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, ListView
 
-from kam.capabilities import CapabilityRequiredMixin, home_page, require
+from kam.capabilities import CapabilityRequiredMixin, require
 from kam.scoping import CHANGE, DELETE, VIEW, can
 
 logger = logging.getLogger(__name__)
@@ -145,36 +145,6 @@ class ScopedListView(ScopedViewMixin, HtmxPartialMixin, ListView):
 
 class ScopedDetailView(ScopedViewMixin, DetailView):
     pass
-
-
-class HomeView(LoginRequiredMixin, TemplateView):
-    template_name = "kam/home.html"
-
-    def get(self, request, *args, **kwargs):
-        # A KAM's home is My day; supervisors and executives land on the team dashboard.
-        from dashboards.views import MyDayView, TeamDashboardView
-
-        home = home_page(request.user)
-        if home == "my-day":
-            return MyDayView.as_view()(request, *args, **kwargs)
-        if home == "team":
-            return TeamDashboardView.as_view()(request, *args, **kwargs)
-        return super().get(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        from accounts.models import Account  # the home page reads the domain, never the reverse
-
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        accounts = Account.objects.visible_to(user).active().select_related("owner")
-        context["accounts"] = accounts.order_by("name")[:10]
-        context["account_count"] = accounts.count()
-        context["teams"] = user.teams.all() if user.is_authenticated else []
-        context["led_teams"] = user.led_teams.all()
-        from kam.models import Notification
-
-        context["notifications"] = Notification.objects.visible_to(user).unread()[:5]
-        return context
 
 
 @require_POST

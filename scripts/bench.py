@@ -18,7 +18,7 @@
 6. ``bench/report.md`` and ``bench/results.json`` with a met / missed check per budget,
    and the configuration it ran: gunicorn.conf.py (the image's and compose's, workers
    from the CPU count unless ``--workers``) and PostgreSQL's settings beside those
-   kam/embedded.py and docker-compose.yml give it.
+   config/embedded.py and docker-compose.yml give it.
 """
 
 import argparse
@@ -67,7 +67,9 @@ def percentile(values, fraction):
 def bench_database_url(scale: str) -> str:
     base = os.environ.get("DATABASE_URL")
     if not base:
-        raise SystemExit("DATABASE_URL is not set (run through `python -m kam.embedded exec --`).")
+        raise SystemExit(
+            "DATABASE_URL is not set (run through `python -m config.embedded exec --`)."
+        )
     parts = urlsplit(base)
     name = parts.path.lstrip("/") or "kam"
     return urlunsplit(parts._replace(path=f"/{name}_{scale}_bench")), base
@@ -83,9 +85,9 @@ def ensure_database(url: str, base: str) -> None:
         if not exists:
             log(f"creating the database {name}")
             conn.execute(f'CREATE DATABASE "{name}"')
-        # The product's PostgreSQL settings (kam/embedded.py, docker-compose.yml) for this
+        # The product's PostgreSQL settings (config/embedded.py, docker-compose.yml) for this
         # database's sessions, whichever server DATABASE_URL names.
-        from kam.embedded import POSTGRES_SETTINGS
+        from config.embedded import POSTGRES_SETTINGS
 
         for setting, value in POSTGRES_SETTINGS.items():
             conn.execute(f"ALTER DATABASE \"{name}\" SET {setting} = '{value}'")
@@ -255,7 +257,7 @@ def endpoints(subjects) -> list[dict]:
         ("API actuals", f"/api/v1/actuals/?{rows}", "executive", "list"),
     ]
     # the navbar search as the box asks for it (htmx): a Chinese fragment, pinyin initials,
-    # full pinyin, a credit-code fragment (kam.bench_seed) and a phone fragment
+    # full pinyin, a credit-code fragment (config.bench_seed) and a phone fragment
     for query, who in (
         ("华", "executive"),
         ("华为", "supervisor"),
@@ -360,7 +362,7 @@ def gunicorn(env, workers: int | None, **overrides):
     access_log = BASE_DIR / ".data" / "bench-access.log"
     access_log.parent.mkdir(exist_ok=True)
     process = subprocess.Popen(  # noqa: S603
-        [*command, "kam.wsgi:application"],
+        [*command, "config.wsgi:application"],
         cwd=BASE_DIR,
         env={
             **env,
@@ -394,7 +396,7 @@ def server_configuration(workers: int | None) -> dict:
 
     from django.db import connection
 
-    from kam.embedded import POSTGRES_SETTINGS
+    from config.embedded import POSTGRES_SETTINGS
 
     config = runpy.run_path(str(GUNICORN_CONFIG))
     gunicorn_config = {
@@ -434,9 +436,9 @@ def describe_configuration(configuration: dict) -> str:
     )
     postgres = ", ".join(f"{key} {value}" for key, value in configuration["postgres"].items())
     same = (
-        "the settings kam/embedded.py and docker-compose.yml give it"
+        "the settings config/embedded.py and docker-compose.yml give it"
         if configuration["postgres_as_embedded"]
-        else "**not** the settings kam/embedded.py and docker-compose.yml give it"
+        else "**not** the settings config/embedded.py and docker-compose.yml give it"
     )
     return (
         f"gunicorn with `{server['file']}`: {workers} ({origin}), max_requests "
@@ -866,7 +868,7 @@ def main(argv=None) -> int:
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "kam.settings.production",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(48),
         "SECURE_SSL_REDIRECT": "False",
         "SECURE_HSTS_SECONDS": "0",

@@ -43,7 +43,7 @@ from kam.queue import publish
 from kam.scoping import DELETE, VIEW
 from kam.views import ScopedDetailView, ScopedListView, ScopedViewMixin, WriteRoleRequiredMixin
 
-#: the beat schedule entry of the nightly scoring run (kam.settings.base)
+#: the beat schedule entry of the nightly scoring run (config.settings.base)
 SCHEDULE_NAME = "score-accounts-nightly"
 
 

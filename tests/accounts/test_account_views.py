@@ -22,7 +22,7 @@ from accounts.choices import (
     Region,
 )
 from accounts.models import Account, AccountHandover, AccountTeamMember, Visit, VisitComment
-from kam import urls as root_urls
+from config import urls as root_urls
 from tests.factories import (
     AccountFactory,
     AccountTeamMemberFactory,

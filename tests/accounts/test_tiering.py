@@ -35,7 +35,7 @@ from accounts.tiering.models import (
     TierReviewLine,
     TierScore,
 )
-from kam.celery import app as celery_app
+from config.celery import app as celery_app
 from kam.choices import NotificationKind, Role
 from kam.models import Notification, User
 from tests.conftest import ROLES, VISIBLE_ACCOUNTS

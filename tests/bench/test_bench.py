@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from kam.bench_seed import bench_seeded, seed_scale
+from config.bench_seed import bench_seeded, seed_scale
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from kam.embedded import POSTGRES_SETTINGS
+from config.embedded import POSTGRES_SETTINGS
 from tests.deploy.test_image import dockerfile_instructions
 
 BASE = Path(__file__).resolve().parents[2]

@@ -209,7 +209,7 @@ def test_every_application_and_resource_is_in_the_image():
         ("kam/__pycache__/wsgi.cpython-311.pyc", True),
         ("locale/zh_Hans/LC_MESSAGES/django.mo", True),
         ("tests/conftest.py", True),
-        ("kam/wsgi.py", False),
+        ("config/wsgi.py", False),
         ("locale/zh_Hans/LC_MESSAGES/django.po", False),
         ("gunicorn.conf.py", False),
     ],
@@ -376,7 +376,7 @@ def runtime(image):
 
 @pytest.mark.timeout(900)
 def test_the_image_passes_the_deployment_checks(image, runtime):
-    assert image.environment["DJANGO_SETTINGS_MODULE"] == "kam.settings.production"
+    assert image.environment["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
     assert sorted(image.skipped) == sorted(
         step for step in image.skipped if re.search(r"apt-get|useradd", step)
     )

@@ -1,4 +1,4 @@
-"""The web process's garbage-collector tuning (kam/wsgi.py): start-up objects frozen, each
+"""The web process's garbage-collector tuning (config/wsgi.py): start-up objects frozen, each
 request's cycles freed once the server lets go of its response, the old generation flat."""
 
 import json
@@ -13,7 +13,7 @@ BASE = Path(__file__).resolve().parents[2]
 # requests are served as gunicorn serves them: iterate the response, close it, drop it.
 SCRIPT = """
 import gc, json, weakref
-import kam.wsgi
+import config.wsgi
 from django.test.client import RequestFactory
 
 frozen = gc.get_freeze_count()
@@ -23,7 +23,7 @@ def serve(path):
     environ = RequestFactory()._base_environ(
         PATH_INFO=path, REQUEST_METHOD="GET", HTTP_HOST="localhost"
     )
-    response = kam.wsgi.application(environ, lambda status, headers, exc_info=None: None)
+    response = config.wsgi.application(environ, lambda status, headers, exc_info=None: None)
     body = b"".join(response)
     response.close()
     assert body.startswith(b'{"type"'), body[:200]  # DRF's answer to a request without a token
@@ -46,7 +46,7 @@ class Response(list):
 response = Response([b"page"])
 response.cycle = response  # what a DRF response, its view and its request make
 alive = weakref.ref(response)
-released = kam.wsgi._Released(response)
+released = config.wsgi._Released(response)
 del response
 b"".join(released)
 released.close()
@@ -58,7 +58,7 @@ def _run(script):
     return subprocess.run(
         [sys.executable, "-c", script],
         cwd=BASE,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "kam.settings.test"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
         capture_output=True,
         text=True,
         timeout=120,

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from accounts.models import Account
-from kam.celery import app
+from config.celery import app
 from tests.factories import PASSWORD
 from tests.utils import database_url
 
@@ -31,12 +31,12 @@ def worker():
     broker.delete("unacked", "unacked_index", "unacked_mutex")
     environment = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kam.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "celery"), "-A", "kam", "worker", "--pool", "solo",
+        [str(Path(sys.executable).parent / "celery"), "-A", "config", "worker", "--pool", "solo",
          "--loglevel", "warning", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip",
          "--without-mingle", "--without-heartbeat", "-n", "import@%h"],
         cwd=settings.BASE_DIR,

@@ -23,7 +23,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from kam.demo import DEMO_PASSWORD
+from config.demo import DEMO_PASSWORD
 from tests.utils import database_url
 
 pytestmark = pytest.mark.worker
@@ -77,7 +77,7 @@ def test_run_serves_demo_logins_and_ctrl_c_stops_everything(run_database):
     environment = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
     environment.update(DATABASE_URL=run_database, PORT=str(port), DEMO_LANG="en")
     process = subprocess.Popen(
-        [sys.executable, "-m", "kam.embedded", "run"],
+        [sys.executable, "-m", "config.embedded", "run"],
         cwd=settings.BASE_DIR,
         env=environment,
         stdout=subprocess.PIPE,

@@ -90,7 +90,7 @@ def private_redis(tmp_path):
 def server_environment(redis_url: str, **extra) -> dict:
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kam.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
         "DEBUG": "0",
@@ -99,13 +99,13 @@ def server_environment(redis_url: str, **extra) -> dict:
 
 
 class Gunicorn:
-    """``gunicorn kam.wsgi`` with sync workers, as the Dockerfile runs it."""
+    """``gunicorn config.wsgi`` with sync workers, as the Dockerfile runs it."""
 
     def __init__(self, environment: dict, workers: int = 2, timeout: int = 30):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "kam.wsgi:application",
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application",
              "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
              "--timeout", str(timeout), "--graceful-timeout", "2",
              "--log-level", "warning"],

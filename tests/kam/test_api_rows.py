@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.models import VisitComment
-from kam import api_urls
+from config import api_urls
 from kam.api import rows
 from kam.api.rows import RowListSerializer
 from kam.models import Notification

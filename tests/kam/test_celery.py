@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from kam.celery import app
+from config.celery import app
 from kam.tasks import ping
 from tests.utils import database_url
 
@@ -23,11 +23,11 @@ def celery_worker_process(transactional_db):
     celery = Path(sys.executable).parent / "celery"
     environment = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kam.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(),
     }
     process = subprocess.Popen(
-        [str(celery), "-A", "kam", "worker", "--pool", "solo", "--loglevel", "warning",
+        [str(celery), "-A", "config", "worker", "--pool", "solo", "--loglevel", "warning",
          "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle",
          "--without-heartbeat"],
         cwd=settings.BASE_DIR,

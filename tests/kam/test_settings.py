@@ -31,7 +31,7 @@ def test_production_settings_pass_check_deploy():
         "--deploy",
         "--fail-level",
         "WARNING",
-        DJANGO_SETTINGS_MODULE="kam.settings.production",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY="x7#Kq2!vN9pL4zR8wT1yU6iO3aS5dF0gH7jK2lZ9xC4vB8nM1qW5eR3tY6uI0oP",
         ALLOWED_HOSTS="kam.example.com",
     )
@@ -44,7 +44,7 @@ def test_production_refuses_the_development_secret_key():
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=BASE,
-        env={**environment, "DJANGO_SETTINGS_MODULE": "kam.settings.production"},
+        env={**environment, "DJANGO_SETTINGS_MODULE": "config.settings.production"},
         capture_output=True,
         text=True,
         timeout=120,

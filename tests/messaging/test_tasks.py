@@ -39,7 +39,7 @@ def test_beat_runs_the_sweep_every_minute_and_the_digest_on_monday_morning(trans
     from django_celery_beat.models import PeriodicTask
     from django_celery_beat.schedulers import DatabaseScheduler
 
-    from kam.celery import app
+    from config.celery import app
 
     DatabaseScheduler(app=app)
     sweep = PeriodicTask.objects.get(name="send-deliveries")

@@ -42,7 +42,7 @@ def server_without_redis(tmp_path):
     log = tmp_path / "server.log"
     environment = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kam.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(),
         "REDIS_URL": f"redis://127.0.0.1:{dead}/0",
     }

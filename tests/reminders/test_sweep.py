@@ -249,7 +249,7 @@ def test_beat_sweeps_every_ten_minutes(transactional_db):
     from django_celery_beat.models import PeriodicTask
     from django_celery_beat.schedulers import DatabaseScheduler
 
-    from kam.celery import app
+    from config.celery import app
 
     DatabaseScheduler(app=app)  # what `celery beat` does at start-up
     task = PeriodicTask.objects.get(name="send-reminders")

@@ -18,7 +18,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from kam.celery import app
+from config.celery import app
 from kam.models import Notification
 from reminders.engine import SWEEP_KINDS
 from reminders.models import Reminder
@@ -44,13 +44,13 @@ def start_worker():
     def start(**env):
         environment = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "kam.settings.test",
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": database_url(),
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
             **env,
         }
         process = subprocess.Popen(
-            [str(celery), "-A", "kam", "worker", "--pool", "solo", "--loglevel", "warning",
+            [str(celery), "-A", "config", "worker", "--pool", "solo", "--loglevel", "warning",
              "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle",
              "--without-heartbeat", "-n", f"rem{len(processes)}@%h"],
             cwd=settings.BASE_DIR,

@@ -1,6 +1,6 @@
 """Development: `make run` and `manage.py` on a developer's machine."""
 
-from kam.settings.base import *  # noqa: F403
-from kam.settings.base import env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import env
 
 DEBUG = env.bool("DEBUG", default=True)

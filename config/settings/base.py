@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "pghistory",
     "audit.apps.AuditConfig",
     "attachments.apps.AttachmentsConfig",
+    "config.apps.SiteConfig",
     "axes",
     "csp",
 ]
@@ -74,8 +75,8 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # the time of the change itself, not of its transaction: orders the events of one request
 PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
-ROOT_URLCONF = "kam.urls"
-WSGI_APPLICATION = "kam.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 # Django's renderer with selects written in Python (a filter bar has hundreds of options).
 FORM_RENDERER = "kam.forms.FormRenderer"

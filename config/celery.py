@@ -5,9 +5,9 @@ import os
 from celery import Celery
 
 #: True when no settings module was named and this module picked the development one;
-#: kam.embedded then keeps that choice out of the commands it runs.
+#: config.embedded then keeps that choice out of the commands it runs.
 SETTINGS_DEFAULTED = "DJANGO_SETTINGS_MODULE" not in os.environ
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings.local")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("kam")
 app.config_from_object("django.conf:settings", namespace="CELERY")

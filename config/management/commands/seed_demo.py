@@ -35,10 +35,10 @@ from accounts.service.models import (
 from accounts.service.services import complaint_record, complaint_respond, risk_raise, survey_record
 from accounts.tiering.services import accounts_score
 from accounts.validators import CREDIT_CODE_CHARSET, credit_code_check_char
+from config.bench_seed import SCALES, analyze, bench_seeded, seed_scale
+from config.demo import DEMO_PASSWORD
 from kam import services
-from kam.bench_seed import SCALES, analyze, bench_seeded, seed_scale
 from kam.choices import Role
-from kam.demo import DEMO_PASSWORD
 from kam.models import User
 from opportunities.choices import OpportunityType, StageKind
 from opportunities.models import ProductLine, Stage

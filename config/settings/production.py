@@ -2,8 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from kam.settings.base import *  # noqa: F403
-from kam.settings.base import SECRET_KEY, STORAGES, env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import SECRET_KEY, STORAGES, env
 
 DEBUG = False
 if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:

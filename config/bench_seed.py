@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
+from config.demo import DEMO_PASSWORD
 from kam.batch import plan_for_whole_tables
-from kam.demo import DEMO_PASSWORD
 
 
 @dataclass(frozen=True)

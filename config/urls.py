@@ -6,10 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config.views import HomeView
 from kam import views
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("language/", views.set_language, name="set-language"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -37,7 +38,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("attachments/", include("attachments.urls")),
     path("", include("attachments.pwa_urls")),  # manifest, service worker (scope "/")
-    path("api/v1/", include("kam.api_urls")),
+    path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

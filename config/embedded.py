@@ -1,7 +1,7 @@
 """The embedded default: run KAM or its tests with no server installed.
 
-    python -m kam.embedded run            # make run: services, migrations, demo data, the processes
-    python -m kam.embedded exec -- CMD    # make test: CMD with DATABASE_URL / REDIS_URL set
+    python -m config.embedded run        # make run: services, migrations, demo data, the processes
+    python -m config.embedded exec -- CMD # make test: CMD with DATABASE_URL / REDIS_URL set
 
 When ``DATABASE_URL`` is unset a private PostgreSQL is started from the
 ``pgserver`` wheel under ``.data/postgres``; when ``REDIS_URL`` is unset a
@@ -121,7 +121,7 @@ def embedded_redis():
 def services():
     """Yield an environment with DATABASE_URL and REDIS_URL pointing at live servers."""
     environment = dict(os.environ)
-    from kam.celery import SETTINGS_DEFAULTED
+    from config.celery import SETTINGS_DEFAULTED
 
     if SETTINGS_DEFAULTED:
         environment.pop("DJANGO_SETTINGS_MODULE", None)
@@ -213,21 +213,21 @@ def command_run(arguments) -> int:
 
 def _serve(arguments, environment, group) -> None:
     """Prepare the database, start web + worker + beat, and watch them."""
-    from kam.demo import DEMO_PASSWORD
+    from config.demo import DEMO_PASSWORD
 
     host, port = arguments.host, arguments.port
-    environment.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings.local")
+    environment.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     _manage(environment, "migrate", "--noinput", "-v", "0")
     _manage(environment, "seed_demo", "--lang", arguments.lang)
     python_bin = Path(sys.executable).parent
     group.start("web", _web_command(host, port), _web_environment(environment))
     group.start(
         "worker",
-        [str(python_bin / "celery"), "-A", "kam", "worker", "-l", "info", "--concurrency", "2"],
+        [str(python_bin / "celery"), "-A", "config", "worker", "-l", "info", "--concurrency", "2"],
         environment,
     )
     group.start(
-        "beat", [str(python_bin / "celery"), "-A", "kam", "beat", "-l", "info"], environment
+        "beat", [str(python_bin / "celery"), "-A", "config", "beat", "-l", "info"], environment
     )
     if not _web_answers(host, port, group):
         return
@@ -254,13 +254,13 @@ def _web_command(host, port) -> list[str]:
         sys.executable, "-m", "gunicorn",
         "--config", str(BASE_DIR / "gunicorn.conf.py"),
         "--bind", bind,
-        "kam.wsgi:application",
+        "config.wsgi:application",
     ]  # fmt: skip
 
 
 def _web_environment(environment) -> dict:
     """On a developer's machine: two workers unless WEB_CONCURRENCY says otherwise, and with
-    DEBUG on (kam.settings.local's default) workers that restart when the code changes."""
+    DEBUG on (config.settings.local's default) workers that restart when the code changes."""
     environment = {**environment}
     environment.setdefault("WEB_CONCURRENCY", "2")
     settings_module = environment.get("DJANGO_SETTINGS_MODULE", "")
@@ -311,7 +311,7 @@ def command_exec(arguments) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kam.embedded", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m config.embedded", description=__doc__)
     sub = parser.add_subparsers(dest="action", required=True)
     run = sub.add_parser("run", help="serve KAM with a worker and beat, on demo data")
     run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))

@@ -1,7 +1,7 @@
 """Test overrides: speed only; behaviour is the same as in production."""
 
-from kam.settings.base import *  # noqa: F403
-from kam.settings.base import CACHES
+from config.settings.base import *  # noqa: F403
+from config.settings.base import CACHES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES["default"]["KEY_PREFIX"] = "kam-test"
