@@ -152,7 +152,8 @@ class VisitCreateView(WriteRoleRequiredMixin, LoginRequiredMixin, FormView):
             )
         else:
             messages.info(self.request, _("This visit was already saved: it is not logged twice."))
-        return HttpResponseRedirect(visit.account.get_absolute_url() + "#timeline")
+        # the new entry itself, wherever its date puts it in the timeline
+        return HttpResponseRedirect(f"{visit.account.get_absolute_url()}#visit-{visit.pk}")
 
 
 class VisitContactOptionsView(WriteRoleRequiredMixin, ScopedDetailView):

@@ -152,8 +152,8 @@ def test_logging_a_visit_saves_it_and_goes_to_the_account_timeline(client, world
         ),
     )
     assert response.status_code == 302
-    assert response["Location"] == acme.get_absolute_url() + "#timeline"
     visit = Visit.objects.get()
+    assert response["Location"] == f"{acme.get_absolute_url()}#visit-{visit.pk}"
     assert visit.account == acme
     assert visit.logged_by == world.user("kam_a")
     assert visit.kind == VisitKind.CALL
@@ -196,7 +196,8 @@ def test_the_same_submission_twice_logs_one_visit(client, world):
     first = client.post(CREATE, data)
     second = client.post(CREATE, data)  # the phone lost the response and sent it again
     assert Visit.objects.count() == 1
-    assert first["Location"] == second["Location"] == acme.get_absolute_url() + "#timeline"
+    landing = f"{acme.get_absolute_url()}#visit-{Visit.objects.get().pk}"
+    assert first["Location"] == second["Location"] == landing
     page = client.get(second["Location"]).content.decode()
     assert "already saved" in page
 

@@ -16,7 +16,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_log_a_visit_on_a_phone(phone, world, live_server, sign_in, screenshot):
     acme = world.accounts["acme"]
     # A customer of long standing: its creation is not today's news on the timeline.
-    Account.objects.filter(pk=acme.pk).update(created_at=timezone.now() - timedelta(days=400))
+    Account.objects.filter(pk=acme.pk).update(
+        created_at=timezone.now() - timedelta(days=400),
+        tier="B", health_status="amber", health_score=55,
+    )  # fmt: skip
     ContactFactory(account=acme, name="Ann An", title="Purchasing director")
     ContactFactory(account=acme, name="Bo Bai", title="Plant manager")
     ContactFactory(account=world.accounts["globex"], name="Other Ou")
@@ -59,14 +62,43 @@ def test_log_a_visit_on_a_phone(phone, world, live_server, sign_in, screenshot):
     phone.screenshot(path=str(SCREENSHOTS / "visit-form-phone-bottom.png"))
     save.tap()
 
-    phone.wait_for_url(f"**{acme.get_absolute_url()}#timeline")
-    expect(phone.locator(".alert-success")).to_contain_text("logged")
+    phone.wait_for_url(f"**{acme.get_absolute_url()}#visit-*")
+    confirmation = phone.locator(".alert-success")
+    expect(confirmation).to_contain_text("logged")
     first = phone.locator("#timeline .timeline-item").first
     expect(first).to_have_attribute("data-kind", "visit")
     expect(first).to_contain_text("Walked the new line")
     expect(first).to_contain_text("Ann An")
     expect(first).to_contain_text("Bo Bai")
+    # The page lands on the new entry: in view, its title below the sticky navbar and
+    # section tabs, with the confirmation on the same screen and not over the entry.
+    landed = phone.locator(f"#visit-{Visit.objects.get().pk}")
+    expect(landed).to_be_in_viewport()
+    expect(confirmation).to_be_in_viewport()
+    tabs = phone.locator(".kam-section-nav")
+    title = landed.locator(".fw-semibold").first.bounding_box()
+    assert title["y"] >= tabs.bounding_box()["y"] + tabs.bounding_box()["height"] - 1
+    assert title["y"] + title["height"] <= confirmation.bounding_box()["y"]
     screenshot(phone, "account-timeline-phone")
+
+    # The compact header names the tier, the health and the owner; the section tabs stay
+    # under the navbar while the page scrolls and each jumps to its section.
+    header = phone.locator(".kam-account-header")
+    expect(header.locator("[data-header=health]")).to_contain_text("55")
+    expect(header.locator("[data-header=owner]")).to_contain_text(acme.owner.display_name)
+    expect(header.locator(".kam-tier")).to_have_text("B")
+    for tab, section in (("People", "#contacts-section"), ("Plan", "#plan-card"),
+                         ("Service", "#service-card"), ("Overview", "#tier-card"),
+                         ("Timeline", "#timeline-section")):  # fmt: skip
+        tabs.get_by_role("link", name=tab).tap()
+        phone.wait_for_function(
+            "s => { const r = document.querySelector(s).getBoundingClientRect();"
+            " const t = document.querySelector('.kam-section-nav').getBoundingClientRect();"
+            " return r.top >= t.bottom - 1 && r.top < t.bottom + 40; }",
+            arg=section,
+        )
+        expect(tabs).to_be_in_viewport()
+        assert phone.evaluate("window.scrollY") > 0 or tab == "Overview"
 
     visit = Visit.objects.get()
     assert visit.logged_by == world.user("kam_a")
@@ -92,7 +124,7 @@ def test_check_in_is_asked_only_on_tap_and_refusal_does_not_block(
         expect(status).to_contain_text("You can still save the visit.")
         assert page.input_value("#id_latitude") == ""
         page.locator("[data-submit]").tap()
-        page.wait_for_url(f"**{acme.get_absolute_url()}#timeline")
+        page.wait_for_url(f"**{acme.get_absolute_url()}#visit-*")
         assert Visit.objects.get().latitude is None
     finally:
         context.close()
@@ -117,7 +149,7 @@ def test_check_in_fills_the_location_when_shared(browser, live_server, world, si
         page.locator("[data-checkin-button]").tap()
         expect(page.locator("[data-checkin-status]")).to_contain_text("Checked in at 31.230")
         page.locator("[data-submit]").tap()
-        page.wait_for_url(f"**{acme.get_absolute_url()}#timeline")
+        page.wait_for_url(f"**{acme.get_absolute_url()}#visit-*")
         visit = Visit.objects.get()
         assert visit.is_checked_in
         assert round(float(visit.latitude), 4) == 31.2304
