@@ -13,11 +13,10 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from psycopg.errors import DeadlockDetected, SerializationFailure
 from rest_framework import serializers
 
 from accounts.choices import (
@@ -32,23 +31,18 @@ from accounts.choices import (
 from accounts.models import Account, Contact
 from accounts.services import owner_problem
 from accounts.validators import validate_credit_code
-from kam.batch import plan_for_whole_tables
+from kam.batch import (
+    BatchRejectedError,
+    in_key_order,
+    once_more_after_a_lost_race,
+    plan_for_whole_tables,
+)
 from kam.capabilities import may
 from kam.models import User
 from kam.scoping import CHANGE
 from kam.textsearch import pinyin_values
 
 MAX_BATCH = 1000
-
-
-class BatchRejectedError(DjangoValidationError):
-    """Wrong rows: nothing was written. ``row_errors``: {index: {field: [messages]}}."""
-
-    def __init__(self, row_errors: dict):
-        self.row_errors = row_errors
-        super().__init__(
-            _("%(count)s rows are wrong: nothing was imported.") % {"count": len(row_errors)}
-        )
 
 
 def _error(errors, index, field, message):
@@ -167,7 +161,7 @@ def _update_from_arrays(table, columns, rows, *, key="id"):
     # no shortcut for an empty list: a batch runs the same statements whatever it holds
     names = [key] + [name for name, _ in columns]
     types = ["bigint[]"] + [kind for _, kind in columns]
-    rows = sorted(rows, key=lambda row: row[key])  # rows locked in one order by every batch
+    rows = in_key_order(rows, key)
     arrays = [[row[name] for row in rows] for name in names]
     unnest = ", ".join(f"%s::{kind}" for kind in types)
     sets = ", ".join(f"{name} = u.{name}" for name, _ in columns)
@@ -194,11 +188,9 @@ def _with_pinyin(rows):
 
 def _insert_from_arrays(table, columns, rows, extra_sql=("", ""), *, order=()):
     """INSERT … SELECT unnest(arrays); ``extra_sql`` = (more columns, their SQL values).
-    Rows go in sorted by their unique key (``order``: its columns), so two batches over
-    the same new keys wait for each other in one order and never deadlock."""
+    Rows go in by their unique key (``order``: its columns; ``in_key_order``)."""
     # no shortcut for an empty list: a batch runs the same statements whatever it holds
-    if order:
-        rows = sorted(rows, key=lambda row: tuple(str(row[name] or "") for name in order))
+    rows = in_key_order(rows, *order)
     names = [name for name, _ in columns]
     arrays = [[row[name] for row in rows] for name in names]
     unnest = ", ".join(f"%s::{kind}" for _, kind in columns)
@@ -372,38 +364,13 @@ def accounts_validate(*, actor: User, rows: list) -> tuple[list, list, list, dic
     return updates, inserts, links, errors
 
 
-def _lost_race(error) -> bool:
-    """A unique key a concurrent batch committed first, or a deadlock PostgreSQL broke."""
-    if isinstance(error, IntegrityError):
-        return True
-    return isinstance(error.__cause__, DeadlockDetected | SerializationFailure)
-
-
-def _once_more_after_a_lost_race(write):
-    """Run ``write`` (read the batch's records, then write them) in a savepoint; when a
-    concurrent batch over the same keys got in first, run it once more (its records are
-    now there to update). A second loss is a 400 asking to send the batch again, never a
-    500, and nothing of the batch is written."""
-    for attempt in (1, 2):
-        try:
-            with transaction.atomic():
-                return write()
-        except (IntegrityError, OperationalError) as error:
-            if not _lost_race(error):
-                raise
-            if attempt == 2:
-                message = _("Another change got in first: send the batch again.")
-                raise BatchRejectedError({0: {"non_field_errors": [message]}}) from error
-    raise AssertionError("unreachable")
-
-
 @transaction.atomic
 def accounts_upsert(*, actor: User, rows: list, limit: int = MAX_BATCH) -> dict:
     _refuse(actor)
     if len(rows) > limit:
         raise _too_many(limit)
     plan_for_whole_tables()
-    return _once_more_after_a_lost_race(lambda: _accounts_write(actor, rows))
+    return once_more_after_a_lost_race(lambda: _accounts_write(actor, rows))
 
 
 def _accounts_write(actor: User, rows: list) -> dict:
@@ -531,7 +498,7 @@ def contacts_upsert(*, actor: User, rows: list, limit: int = MAX_BATCH) -> dict:
     if len(rows) > limit:
         raise _too_many(limit)
     plan_for_whole_tables()
-    return _once_more_after_a_lost_race(lambda: _contacts_write(actor, rows))
+    return once_more_after_a_lost_race(lambda: _contacts_write(actor, rows))
 
 
 def _contacts_write(actor: User, rows: list) -> dict:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, AccountTeamMember
+from kam.batch import BatchRejectedError, in_key_order, once_more_after_a_lost_race
 from kam.capabilities import may
 from kam.choices import NotificationKind
 from kam.models import Team, TeamMembership, User
@@ -422,17 +423,6 @@ def action_item_update(*, actor: User, item: ActionItem, **fields) -> ActionItem
 # --- actuals ----------------------------------------------------------------------------
 
 
-class ActualsRejectedError(ValidationError):
-    """A batch with wrong rows: nothing was written. ``row_errors`` maps each wrong
-    row's index (0-based) to {field: [messages]}."""
-
-    def __init__(self, row_errors: dict):
-        self.row_errors = row_errors
-        super().__init__(
-            _("%(count)s rows are wrong: nothing was imported.") % {"count": len(row_errors)}
-        )
-
-
 def _row_error(errors: dict, index: int, field: str, message) -> None:
     errors.setdefault(index, {}).setdefault(field, []).append(str(message))
 
@@ -505,15 +495,21 @@ def actuals_validate(*, actor: User, rows: list[dict]):
 def actuals_upsert(*, actor: User, rows: list[dict], source: str = "api") -> int:
     """Insert or update a batch of monthly actuals by (account, year, month), all or
     nothing, in one statement. Sending the same batch twice changes nothing.
-    Returns the number of rows written."""
+    Returns the number of rows written. Rows go in key order, and a race lost to a
+    concurrent batch runs once more, then is a 400 (``kam.batch``), as for accounts."""
     _refuse_read_only(actor)
     if not may(actor, "actuals.import"):
         raise PermissionDenied(_("Actuals come from the ERP: only sales operations load them."))
+    return once_more_after_a_lost_race(lambda: _actuals_write(actor, rows, source))
+
+
+def _actuals_write(actor: User, rows: list[dict], source: str) -> int:
     clean, errors = actuals_validate(actor=actor, rows=rows)
     if errors:
-        raise ActualsRejectedError(errors)
+        raise BatchRejectedError(errors)
     if not clean:
         return 0
+    clean = in_key_order(clean, "account_id", "year", "month")
     columns = ["account_id", "year", "month", *ACTUAL_FIGURES]
     arrays = [[row[column] for row in clean] for column in columns]
     types = ["bigint[]", "smallint[]", "smallint[]", *["numeric[]"] * len(ACTUAL_FIGURES)]

@@ -19,6 +19,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from accounts.models import Account
 from kam import uploads
+from kam.batch import BatchRejectedError
 from kam.capabilities import CapabilityRequiredMixin, may
 from kam.conflicts import EditConflictMixin
 from kam.forms import add_service_errors
@@ -385,7 +386,7 @@ class ActualImportView(CapabilityRequiredMixin, FormView):
             )
         try:
             count = services.actuals_upsert(actor=user, rows=rows, source="import")
-        except services.ActualsRejectedError as error:
+        except BatchRejectedError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
         uploads.upload_finish(staged, result={"count": count})

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from kam.api.pagination import CursorPagination
 from kam.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
+from kam.batch import BatchRejectedError
 from kam.capabilities import requires
 from plans import services
 from plans.api.serializers import (
@@ -170,7 +171,7 @@ class ActualViewSet(_ListFilterMixin, ScopedReadOnlyViewSet):
         rows = [dict(row) for row in body.validated_data["rows"]]
         try:
             count = services.actuals_upsert(actor=request.user, rows=rows)
-        except services.ActualsRejectedError as error:
+        except BatchRejectedError as error:
             raise serializers.ValidationError(
                 {"rows": {str(index): fields for index, fields in error.row_errors.items()}}
             ) from error

@@ -1,6 +1,7 @@
 """Concurrent bulk upserts over the same new keys in opposite orders: no 500 (they
 deadlocked: rows were locked in the order sent, and only IntegrityError was handled),
-no duplicate; each batch either writes or asks to be sent again (400)."""
+no duplicate; each batch either writes or asks to be sent again (400). Accounts,
+contacts and monthly actuals, each over its own route."""
 
 import threading
 
@@ -9,6 +10,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import Account, Contact
+from plans.models import Actual
 from tests.faults.conftest import api_token
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -68,3 +70,24 @@ def test_contact_batches_in_opposite_orders(world):
         assert set(codes) <= {200, 400}, codes
         made = Contact.objects.filter(external_id__startswith=f"C{round_}-")
         assert made.count() == len(set(made.values_list("external_id", flat=True))) == KEYS
+
+
+def test_actual_batches_in_opposite_orders(world):
+    token = api_token(world.user("ops"))
+    for name in ("acme", "globex", "initech"):
+        Account.objects.filter(pk=world.accounts[name].pk).update(external_id=name.upper())
+    for round_ in range(ROUNDS):
+        years = range(2000 + 10 * round_, 2010 + 10 * round_)  # 360 keys a round
+        rows = [
+            {"external_id": ext, "year": year, "month": month, "revenue": f"{month}.00"}
+            for ext in ("ACME", "GLOBEX", "INITECH")
+            for year in years
+            for month in range(1, 13)
+        ]
+        codes = _race(token, "/api/v1/actuals/bulk/", [rows, rows[::-1], rows[::2]])
+        assert 500 not in codes, codes
+        assert set(codes) <= {200, 400}, codes
+        assert 200 in codes
+        made = Actual.objects.filter(year__in=years)
+        keys = set(made.values_list("account_id", "year", "month"))
+        assert made.count() == len(keys) == len(rows)
