@@ -18,3 +18,21 @@ def may(user, capability):
     from kam.capabilities import may as _may
 
     return _may(user, capability)
+
+
+@register.filter
+def deadline_phrase(deadline):
+    """``{{ complaint.response_due|deadline_phrase }}``: "26 h overdue" (kam.durations)."""
+    from kam.durations import deadline_phrase as _phrase
+
+    return _phrase(deadline) if deadline else ""
+
+
+@register.simple_tag
+def deadline_patterns():
+    """The phrases static/js/countdown.js fills in, as ``data-*`` attributes."""
+    from django.utils.html import format_html_join
+
+    from kam.durations import deadline_patterns as _patterns
+
+    return format_html_join(" ", 'data-{}="{}"', _patterns().items())
