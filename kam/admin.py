@@ -1,12 +1,29 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from kam.models import ExportRecord, Team, TeamMembership, User
+from kam.services import last_admin_problem
+
+
+class UserChangeForm(DjangoUserChangeForm):
+    def clean(self):
+        cleaned = super().clean()
+        problem = last_admin_problem(
+            self.instance,
+            role=cleaned.get("role", self.instance.role),
+            is_active=cleaned.get("is_active", self.instance.is_active),
+        )
+        for field, messages in (problem or {}).items():
+            for message in messages:
+                self.add_error(field, message)
+        return cleaned
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
     list_display = ["username", "full_name", "email", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "full_name", "email"]

@@ -3,6 +3,8 @@
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from kam.capabilities import may, roles_with
 from kam.models import Team, TeamMembership, User
@@ -35,10 +37,43 @@ def user_create(*, actor: User | None, password: str | None = None, **fields) ->
     return user
 
 
+def _is_active_admin(role: str, is_active: bool) -> bool:
+    return is_active and role in roles_with("users.manage")
+
+
+def last_admin_problem(user: User, *, role: str, is_active: bool) -> dict | None:
+    """The one rule for every path that deactivates or demotes a user (the API, the admin
+    site): the product keeps at least one active admin, or nobody could manage users
+    again. Returns {field: [message]} when giving ``user`` this role and state would
+    leave none, else None. Inside ``user_update``'s transaction the admins are locked,
+    so two admins demoting each other at once cannot both succeed."""
+    if not _is_active_admin(user.role, user.is_active) or _is_active_admin(role, is_active):
+        return None
+    others = User.objects.filter(is_active=True, role__in=roles_with("users.manage"))
+    if others.exclude(pk=user.pk).exists():
+        return None
+    field = "is_active" if not is_active else "role"
+    return {field: [_("This is the last active admin: make another user an admin first.")]}
+
+
 @transaction.atomic
 def user_update(*, actor: User, user: User, password: str | None = None, **fields) -> User:
-    user = User.objects.select_for_update().get(pk=user.pk)
+    # the user and every active admin locked in one order, so that two admins demoting
+    # each other at once wait for one another and the second sees the first's change
+    locked = User.objects.select_for_update().filter(
+        Q(pk=user.pk) | Q(is_active=True, role__in=roles_with("users.manage"))
+    )
+    user = {row.pk: row for row in locked.order_by("pk")}.get(user.pk)
+    if user is None:
+        raise User.DoesNotExist
     ensure_visible(actor, user, CHANGE)
+    problem = last_admin_problem(
+        user,
+        role=fields.get("role", user.role),
+        is_active=fields.get("is_active", user.is_active),
+    )
+    if problem:
+        raise ValidationError(problem)
     for key, value in fields.items():
         if key in USER_FIELDS:
             setattr(user, key, value)

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import Visit
 from integrations.models import ApiToken
+from kam.choices import Role
 from tests.faults.conftest import api_token
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db]
@@ -117,3 +118,23 @@ def test_revoking_a_token_by_something_not_an_id_is_a_404(client, world, value):
     response = client.post(reverse("integrations:token-revoke"), {"token": value})
     assert response.status_code == 404
     assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 1
+
+
+def test_the_last_active_admin_cannot_be_deactivated_or_demoted(world):
+    from rest_framework.test import APIClient
+
+    ops = world.user("ops")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(ops)}")
+    url = f"/api/v1/users/{ops.pk}/"
+    body = _problem(client.patch(url, {"is_active": False}, format="json"), 400)
+    assert list(body["errors"]) == ["is_active"]
+    body = _problem(client.patch(url, {"role": Role.ACCOUNT_MANAGER}, format="json"), 400)
+    assert list(body["errors"]) == ["role"]
+    ops.refresh_from_db()
+    assert (ops.is_active, ops.role) == (True, Role.ADMIN)
+    # with a second active admin, either may go
+    other = world.user("exec")
+    response = client.patch(f"/api/v1/users/{other.pk}/", {"role": Role.ADMIN}, format="json")
+    assert response.status_code == 200
+    assert client.patch(url, {"is_active": False}, format="json").status_code == 200

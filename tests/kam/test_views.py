@@ -1,7 +1,10 @@
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import reverse
 
 from kam.models import User
+from tests.browser_forms import page_forms
 from tests.factories import PASSWORD, AccountFactory, AccountTeamMemberFactory
 
 
@@ -167,3 +170,26 @@ def test_pages_run_a_fixed_number_of_queries(client, world, name, django_assert_
             TeamMembershipFactory(team=team, user=UserFactory())
         counts.append(_queries_for(client, url, django_assert_max_num_queries, 12))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("change", [{"is_active": []}, {"role": "supervisor"}])
+def test_the_admin_site_keeps_the_last_active_admin(client, world, change):
+    """The user form of the admin site, submitted as rendered but for one change that
+    would leave no active admin: a field error, and the admin stays."""
+    ops = world.user("ops")
+    client.force_login(ops)
+    url = reverse("admin:kam_user_change", args=[ops.pk])
+    (form,) = [form for form in page_forms(client.get(url).content.decode(), "post")
+               if "username" in form.names]  # fmt: skip
+    response = client.post(
+        url, urlencode(form.entries(**change)), content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200  # the form again, with the error
+    (field,) = change
+    assert response.context["adminform"].form.errors[field]
+    ops.refresh_from_db()
+    assert (ops.is_active, ops.role) == (True, "admin")
+    unchanged = client.post(
+        url, urlencode(form.entries()), content_type="application/x-www-form-urlencoded"
+    )
+    assert unchanged.status_code == 302  # the same form unchanged saves
