@@ -6,13 +6,17 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import F, Max
 
-from config.bench_seed import bench_seeded, seed_scale
+from accounts.models import Account, Visit
+from config.bench_seed import bench_seeded, reanchor, seed_scale
+from kam.models import User
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -22,13 +26,15 @@ class _RollbackError(Exception):
 
 
 def _fingerprint():
+    """The population's content, without its ids or the moment it was seeded."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT md5(string_agg(a.external_id || a.tier || u.username, ','"
+            "SELECT md5(string_agg(a.external_id || a.tier || a.name || u.username, ','"
             " ORDER BY a.external_id)), (SELECT md5(string_agg(a2.external_id || v.kind"
-            " || v.purpose, ',' ORDER BY v.purpose))"
+            " || v.purpose || v.summary, ','"
+            " ORDER BY a2.external_id || v.kind || v.purpose || v.summary))"
             "  FROM accounts_visit v JOIN accounts_account a2 ON a2.id = v.account_id"
-            "  WHERE v.purpose LIKE 'Bench visit %%'),"
+            "  WHERE a2.external_id LIKE 'BENCH-%%'),"
             " (SELECT count(*) FROM accounts_contact WHERE reports_to_id IS NOT NULL"
             "  AND external_id LIKE 'BC-%%')"
             " FROM accounts_account a JOIN kam_user u ON u.id = a.owner_id"
@@ -37,12 +43,51 @@ def _fingerprint():
         return cursor.fetchone()
 
 
-def _seed_once(seed):
+def _shape():
+    """What makes the population look like a company's, measured in SQL."""
+    queries = {
+        "loads": "SELECT min(n), max(n) FROM (SELECT count(*) AS n FROM accounts_account"
+        " WHERE external_id LIKE 'BENCH-%%' GROUP BY owner_id) t",
+        "contacts": "SELECT min(n), max(n) FROM (SELECT count(c.id) AS n FROM accounts_account a"
+        " JOIN accounts_contact c ON c.account_id = a.id WHERE a.external_id LIKE 'BENCH-%%'"
+        " GROUP BY a.id) t",
+        "visits_by_tier": "SELECT a.tier, count(v.id)::float / count(DISTINCT a.id)"
+        " FROM accounts_account a LEFT JOIN accounts_visit v ON v.account_id = a.id"
+        " WHERE a.external_id LIKE 'BENCH-%%' GROUP BY a.tier ORDER BY a.tier",
+        "depth": "WITH RECURSIVE t(id, depth) AS (SELECT id, 1 FROM accounts_account"
+        " WHERE parent_id IS NULL AND external_id LIKE 'BENCH-%%' UNION ALL"
+        " SELECT a.id, t.depth + 1 FROM accounts_account a JOIN t ON a.parent_id = t.id)"
+        " SELECT max(depth), count(*) FILTER (WHERE depth = 2) FROM t",
+        "rows": "SELECT (SELECT count(*) FROM accounts_accountteammember),"
+        " (SELECT count(*) FROM opportunities_contract WHERE number LIKE 'HT-BENCH-%%'),"
+        " (SELECT count(*) FROM plans_actionitem), (SELECT count(*) FROM accounts_visit_contacts),"
+        " (SELECT count(*) FROM accounts_visit_colleagues),"
+        " (SELECT count(*) FROM accounts_visitcomment),"
+        " (SELECT count(*) FROM audit_accountevent WHERE pgh_label = 'update')",
+        "cjk": "SELECT count(*) FILTER (WHERE name ~ '[\u4e00-\u9fff]'),"
+        " count(*) FILTER (WHERE name !~ '[\u4e00-\u9fff]'),"
+        " avg(char_length(name)) FROM accounts_account WHERE external_id LIKE 'BENCH-%%'",
+        "summaries": "SELECT min(char_length(summary)), max(char_length(summary)),"
+        " count(*) FILTER (WHERE summary ~ '[\u4e00-\u9fff]') FROM accounts_visit",
+        "last_30_days": "SELECT count(*) FROM accounts_visit v JOIN accounts_account a"
+        " ON a.id = v.account_id WHERE a.external_id LIKE 'BENCH-%%'"
+        " AND v.occurred_at > now() - interval '30 days'",
+    }
+    shape = {}
+    with connection.cursor() as cursor:
+        for name, sql in queries.items():
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+            shape[name] = rows if name == "visits_by_tier" else rows[0]
+    return shape
+
+
+def _seed_once(seed, check=None):
     try:
         with transaction.atomic():
             timings = seed_scale("tiny", seed=seed, log=lambda message: None)
             assert bench_seeded()
-            result = (timings, _fingerprint())
+            result = (timings, _fingerprint(), check() if check else None)
             raise _RollbackError
     except _RollbackError:
         return result
@@ -50,13 +95,82 @@ def _seed_once(seed):
 
 def test_seed_is_reproducible_from_its_seed(db):
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    timings, first = _seed_once(7)
+    timings, first, _ = _seed_once(7)
     assert timings["accounts"]["rows"] == 200
-    assert timings["contacts"]["rows"] == 1000
-    assert timings["visits"]["rows"] == 5000
-    assert first[2] == 800  # every contact but the executive reports to someone
+    # every contact but each account's executive reports to someone
+    assert first[2] == timings["contacts"]["rows"] - 200
     assert _seed_once(7)[1] == first
     assert _seed_once(8)[1][:2] != first[:2]
+
+
+def test_seed_looks_like_a_company(db):
+    from kam.textsearch import pinyin_keys
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+    def check():
+        shape = _shape()
+        names = list(
+            Account.objects.filter(external_id__startswith="BENCH-").values_list(
+                "name", "name_pinyin", "name_initials"
+            )
+        )
+        return shape, names
+
+    timings, _, (shape, names) = _seed_once(2026, check)
+    low, high = shape["loads"]
+    assert low >= 20, shape["loads"]
+    assert high >= 3 * low, shape["loads"]  # skewed accounts per KAM
+    assert shape["contacts"][0] >= 2, shape["contacts"]
+    assert shape["contacts"][1] <= 30, shape["contacts"]
+    assert shape["contacts"][1] >= 12  # the A accounts' org charts
+    per_tier = dict(shape["visits_by_tier"])
+    assert per_tier["A"] > 5 * per_tier["D"], per_tier  # visits skewed by tier
+    assert 4_000 <= timings["visits"]["rows"] <= 6_500  # about the scale's 5,000
+    assert shape["depth"][0] == 3  # groups two and three levels deep
+    assert shape["depth"][1] > 0
+    assert all(count > 0 for count in shape["rows"]), shape["rows"]
+    chinese, english, length = shape["cjk"]
+    assert chinese > english > 0
+    assert length >= 10
+    shortest, longest, with_cjk = shape["summaries"]
+    assert shortest >= 40
+    assert longest >= 120
+    assert with_cjk > 0
+    assert shape["last_30_days"][0] > 0
+    # the pinyin columns are what the model writes for each name
+    for name, full, initials in names:
+        assert (full, initials) == pinyin_keys(name), name
+
+
+def test_reanchor_moves_the_dates_by_the_days_since_seeding(db):
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+    def latest():
+        return Visit.objects.filter(account__external_id__startswith="BENCH-").aggregate(
+            latest=Max("occurred_at")
+        )["latest"]
+
+    def check():
+        seeded = latest()
+        # the population as it is three days after it was seeded: every date three days old
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE accounts_visit SET occurred_at = occurred_at - interval '3 days'"
+                " WHERE account_id IN (SELECT id FROM accounts_account"
+                " WHERE external_id LIKE 'BENCH-%%')"
+            )
+        User.objects.filter(username="bench.exec").update(
+            date_joined=F("date_joined") - timedelta(days=3)
+        )
+        assert latest() == seeded - timedelta(days=3)
+        moved = reanchor(log=lambda message: None)
+        return seeded, moved, latest(), reanchor(log=lambda message: None)
+
+    _, _, (seeded, moved, after, again) = _seed_once(2026, check)
+    assert moved == 3
+    assert after == seeded
+    assert again == 0  # once re-anchored, today's run moves nothing
 
 
 @pytest.mark.timeout(300)
