@@ -25,8 +25,8 @@ from accounts.models import (
 from kam.capabilities import may
 from kam.choices import NotificationKind
 from kam.models import User
-from kam.notifications import notify, supervisors_of
 from kam.scoping import CHANGE, DELETE, VIEW, can, ensure_visible
+from messaging.notifications import notify, supervisors_of
 
 ACCOUNT_FIELDS = (
     "name", "legal_name", "credit_code", "external_id", "industry", "region", "parent",

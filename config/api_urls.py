@@ -7,7 +7,9 @@ from accounts.api import routes as account_routes
 from accounts.health.api import HealthSnapshotViewSet
 from accounts.service import api as service_routes
 from attachments import api as attachment_routes
-from kam.api.views import NotificationViewSet, TeamViewSet, TokenCreateView, UserViewSet
+from integrations.api import TokenCreateView
+from kam.api.views import TeamViewSet, UserViewSet
+from messaging.api import NotificationViewSet
 from opportunities.api import routes as opportunity_routes
 from plans.api import routes as plan_routes
 from savedviews import api as saved_view_routes

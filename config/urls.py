@@ -33,7 +33,6 @@ urlpatterns = [
     path("views/", include("savedviews.urls")),
     path("teams/", include("kam.team_urls")),
     path("notifications/", include("messaging.urls")),
-    path("notifications/", include("kam.notification_urls")),
     path("integrations/", include("integrations.urls")),
     path("audit/", include("audit.urls")),
     path("attachments/", include("attachments.urls")),

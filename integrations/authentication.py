@@ -1,3 +1,5 @@
+"""API tokens as credentials: the authentication class named in REST_FRAMEWORK's settings."""
+
 import binascii
 from hmac import compare_digest
 
@@ -12,6 +14,8 @@ from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
 
+from integrations.models import ApiToken
+from integrations.services import LAST_USE_PRECISION, token_mark_used
 from kam.api import schema  # noqa: F401 - registers the schema corrections
 
 
@@ -35,8 +39,6 @@ class TokenAuthentication(KnoxTokenAuthentication):
             digest = hash_token(token)
         except (TypeError, binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
             raise exceptions.AuthenticationFailed(message) from None
-        from integrations.models import ApiToken
-
         meta = ApiToken.objects.filter(digest=OuterRef("digest"))
         candidates = (
             get_token_model()
@@ -64,8 +66,6 @@ class TokenAuthentication(KnoxTokenAuthentication):
     def validate_user(self, auth_token):
         user, auth_token = super().validate_user(auth_token)
         auth_token.read_only = bool(auth_token.meta_read_only)
-        from integrations.services import LAST_USE_PRECISION, token_mark_used
-
         last_used_at = auth_token.meta_last_used_at
         if auth_token.meta_pk is not None and (
             last_used_at is None or last_used_at <= timezone.now() - LAST_USE_PRECISION
@@ -75,7 +75,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "kam.api.authentication.TokenAuthentication"
+    target_class = "integrations.authentication.TokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):

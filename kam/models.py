@@ -160,11 +160,13 @@ class Notification(models.Model):
     def __str__(self):
         return str(self.message)
 
+    #: how the text reads (``kind`` and ``params`` in the reader's language): set by the
+    #: messaging app, which owns the notifications' texts (messaging.notifications)
+    render = staticmethod(lambda notification: notification.get_kind_display())
+
     @property
     def message(self):
-        from kam.notifications import render_message
-
-        return render_message(self)
+        return type(self).render(self)
 
 
 class ExportRecord(models.Model):

@@ -1,8 +1,13 @@
-"""In-app notifications: how they are created and how their text reads."""
+"""In-app notifications: how they are created and how their text reads.
+
+The ``Notification`` rows keep their model (and table) in ``kam.models``; the code that
+writes them, renders them, lists them and delivers them is this app's."""
 
 from django.utils.translation import gettext as _
 
+from accounts.service.models import Severity
 from kam.choices import NotificationKind
+from kam.models import Notification, User
 
 _COMPLAINT_KINDS = (
     NotificationKind.COMPLAINT_BREACHED,
@@ -17,8 +22,6 @@ def render_message(notification) -> str:
     params.setdefault("account", "")
     if notification.kind in _COMPLAINT_KINDS and "severity" in params:
         # stored as the code so each reader gets it in their own language
-        from accounts.service.models import Severity
-
         labels = dict(Severity.choices)
         params["severity"] = str(labels.get(params["severity"], params["severity"])).lower()
     if notification.kind in _CADENCE_KINDS and not params.get("last"):
@@ -97,8 +100,6 @@ def render_message(notification) -> str:
 def notify(*, recipients, kind, about=None, url="", **params):
     """Create one notification per distinct recipient; ``about`` is the account it
     concerns, ``params`` fill the message. Returns the notifications."""
-    from kam.models import Notification
-
     seen = set()
     rows = []
     for user in recipients:
@@ -111,6 +112,4 @@ def notify(*, recipients, kind, about=None, url="", **params):
 
 def supervisors_of(user):
     """The supervisors of the teams ``user`` belongs to."""
-    from kam.models import User
-
     return list(User.objects.filter(led_teams__memberships__user=user).distinct())

@@ -23,7 +23,6 @@ from kam.batch import plan_for_whole_tables
 from kam.capabilities import may, roles_with
 from kam.choices import NotificationKind
 from kam.models import Notification, Team, TeamMembership, User
-from kam.notifications import render_message
 from messaging.models import (
     DEFAULT_EMAIL_OFF,
     Delivery,
@@ -32,6 +31,7 @@ from messaging.models import (
     EmailPreference,
     TeamChannel,
 )
+from messaging.notifications import render_message
 from messaging.selectors import iso_week, supervisor_digest
 from messaging.senders import DeliveryError, post_robot, send_email
 
@@ -156,7 +156,7 @@ def render_notification_email(notification: Notification, user: User) -> Rendere
             "user": user,
             "kind": kind,
             "message": render_message(notification),
-            "link": absolute_url(notification.url or reverse("kam:notifications")),
+            "link": absolute_url(notification.url or reverse("messaging:notifications")),
             "preferences": absolute_url(reverse("messaging:preferences")),
         }
         return Rendered(
@@ -188,7 +188,7 @@ def render_robot_message(notification: Notification, channel: TeamChannel) -> tu
     """(title, markdown text) for a team robot, in the channel's language."""
     with translation.override(_language(channel.language)):
         title = str(notification.get_kind_display())
-        link = absolute_url(notification.url or reverse("kam:notifications"))
+        link = absolute_url(notification.url or reverse("messaging:notifications"))
         text = "{message}\n\n[{open}]({link})".format(
             message=render_message(notification), open=gettext("Open in KAM"), link=link
         )

@@ -1,15 +1,19 @@
-"""Preferences (each user, their own) and team IM channels (ops)."""
+"""In-app notifications (each user, their own), preferences and team IM channels (ops)."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.translation import gettext
+from django.views import View
 from django.views.generic import FormView
 
 from kam.capabilities import CapabilityRequiredMixin, may
 from kam.forms import add_service_errors
+from kam.models import Notification
+from kam.views import ScopedListView
 from messaging import services
 from messaging.forms import EmailPreferenceForm, TeamChannelForm
 from messaging.models import Delivery, DeliveryStatus, TeamChannel
@@ -17,6 +21,29 @@ from messaging.senders import DeliveryError
 
 CHANNEL_FIELDS = ["team", "provider", "name", "webhook_url", "secret", "kinds", "language",
                   "active"]  # fmt: skip
+
+
+class NotificationListView(ScopedListView):
+    queryset = Notification.objects.select_related("account")
+    template_name = "messaging/notification_list.html"
+    ordering = ["-created_at"]
+    paginate_by = 30
+
+
+class NotificationReadView(View):
+    """POST: mark one notification (``pk``) or all of mine as read, then follow it."""
+
+    def post(self, request, pk=None):
+        if not request.user.is_authenticated:
+            return redirect("login")
+        mine = Notification.objects.visible_to(request.user).unread()
+        target = "messaging:notifications"
+        if pk is not None:
+            notification = get_object_or_404(Notification.objects.visible_to(request.user), pk=pk)
+            mine = mine.filter(pk=pk)
+            target = notification.url or target
+        mine.update(read_at=timezone.now())
+        return redirect(target)
 
 
 class EmailPreferenceView(LoginRequiredMixin, FormView):

@@ -17,8 +17,8 @@ from kam.batch import BatchRejectedError, in_key_order, once_more_after_a_lost_r
 from kam.capabilities import may
 from kam.choices import NotificationKind
 from kam.models import Team, TeamMembership, User
-from kam.notifications import notify, supervisors_of
 from kam.scoping import CHANGE, VIEW, ensure_visible
+from messaging.notifications import notify, supervisors_of
 from plans.choices import QUARTERS, ActionStatus, PlanEvent, PlanStatus
 from plans.models import (
     AccountPlan,

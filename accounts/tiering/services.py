@@ -33,8 +33,8 @@ from kam.batch import plan_for_whole_tables
 from kam.capabilities import may, roles_with
 from kam.choices import NotificationKind
 from kam.models import Notification, Team, TeamMembership, User
-from kam.notifications import notify, supervisors_of
 from kam.scoping import DELETE, ensure_visible
+from messaging.notifications import notify, supervisors_of
 
 _LOCK_KEY = zlib.crc32(b"accounts.tiering")
 

@@ -4,7 +4,7 @@ from rest_framework import serializers
 from kam.api.fields import ScopedPrimaryKeyRelatedField
 from kam.api.rows import ModelSerializer
 from kam.capabilities import roles_with
-from kam.models import Notification, Team, User
+from kam.models import Team, User
 
 
 class UserSerializer(ModelSerializer):
@@ -50,26 +50,3 @@ class TeamSerializer(ModelSerializer):
         if value.role not in roles_with("teams.lead"):
             raise serializers.ValidationError(_("The supervisor must have the supervisor role."))
         return value
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    # a username no user can have is refused before the sign-in is tried (and recorded)
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(
-        style={"input_type": "password"}, trim_whitespace=False, max_length=4096
-    )
-
-
-class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
-    expiry = serializers.DateTimeField(allow_null=True)
-    user = UserSerializer()
-
-
-class NotificationSerializer(ModelSerializer):
-    message = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "message", "account", "params", "url", "created_at", "read_at"]
-        read_only_fields = fields

@@ -1,6 +1,7 @@
 """Base API viewsets that apply the visibility rule; nothing else may."""
 
 import hashlib
+from typing import Protocol
 
 from django.db import transaction
 from django.http import Http404
@@ -34,6 +35,21 @@ def _if_match(header: str) -> list[str]:
     return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
 
 
+class IdempotencyStore(Protocol):
+    """What stores the answers of POSTs sent with an Idempotency-Key: the integrations
+    app plugs its store (``integrations.idempotency``) into ``ScopedViewSet.idempotency``
+    when it is ready, so this core module names no domain app."""
+
+    #: raised by ``begin`` when the key's answer is stored already; carries ``response``
+    ReplayError: type[Exception]
+
+    def begin(self, request):
+        """Reserve the request's key (in its transaction); return what ``finish`` takes."""
+
+    def finish(self, record, response) -> None:
+        """Store the answer with the reservation."""
+
+
 class ScopedViewSet(viewsets.GenericViewSet):
     """Every API resource derives from this.
 
@@ -49,6 +65,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
     #: on lists, the only fields read of each ``select_related`` row ({lookup: names});
     #: an object read alone (retrieve, update) is read whole
     list_related_fields: dict = {}
+    #: the Idempotency-Key store (an ``IdempotencyStore``), plugged in by integrations
+    idempotency: IdempotencyStore | None = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -99,15 +117,13 @@ class ScopedViewSet(viewsets.GenericViewSet):
         if request.method not in SAFE_METHODS and getattr(request.auth, "read_only", False):
             raise PermissionDenied(_("This API token is read-only."))
         self._idempotency = None
-        if request.method == "POST" and "Idempotency-Key" in request.headers:
-            from integrations import idempotency
-
-            self._idempotency = idempotency.begin(request)
+        store = self.idempotency
+        if store is not None and request.method == "POST" and "Idempotency-Key" in request.headers:
+            self._idempotency = store.begin(request)
 
     def handle_exception(self, exc):
-        from integrations.idempotency import ReplayError
-
-        if isinstance(exc, ReplayError):
+        store = self.idempotency
+        if store is not None and isinstance(exc, store.ReplayError):
             return exc.response
         return super().handle_exception(exc)
 
@@ -133,9 +149,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
         response = super().finalize_response(request, response, *args, **kwargs)
         record = getattr(self, "_idempotency", None)
         if record is not None and not response.has_header("Idempotent-Replayed"):
-            from integrations import idempotency
-
-            idempotency.finish(record, response)
+            self.idempotency.finish(record, response)
         if (
             getattr(self, "action", None) in ("retrieve", "update", "partial_update")
             and response.status_code == status.HTTP_200_OK

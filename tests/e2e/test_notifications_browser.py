@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from kam.choices import NotificationKind
 from kam.models import Notification
-from kam.notifications import notify, render_message
+from messaging.notifications import notify, render_message
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

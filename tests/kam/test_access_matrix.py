@@ -278,9 +278,9 @@ URLS = {
     "api:team-detail": Url("api-detail", "team"),
     "api:user-list": Url("api-list", "user"),
     "api:user-detail": Url("api-detail", "user"),
-    "kam:notifications": Url("page"),
-    "kam:notifications-read-all": Url("post"),
-    "kam:notification-read": Url("post", "notification"),
+    "messaging:notifications": Url("page"),
+    "messaging:notifications-read-all": Url("post"),
+    "messaging:notification-read": Url("post", "notification"),
     "api:notification-list": Url("api-list", "notification"),
     "api:notification-detail": Url("api-detail", "notification"),
     "api:notification-read": Url("api-post", "notification"),
@@ -790,7 +790,7 @@ def test_marking_read_touches_only_ones_own_notifications(client, world, role):
     for url, notification in world.notifications.items():
         response = client.post(reverse("api:notification-read", args=[notification.pk]))
         assert response.status_code == (200 if url == f"/n/{role}" else 404)
-        client.post(reverse("kam:notification-read", args=[notification.pk]))
+        client.post(reverse("messaging:notification-read", args=[notification.pk]))
     unread = set(Notification.objects.unread().values_list("url", flat=True))
     assert unread == {f"/n/{other}" for other in ROLES if other != role}
 
@@ -799,8 +799,8 @@ def test_marking_read_touches_only_ones_own_notifications(client, world, role):
 
 # Actions on one's own things, open to every signed-in role (executives included)
 SELF_SERVICE = {
-    "kam:notifications-read-all",
-    "kam:notification-read",
+    "messaging:notifications-read-all",
+    "messaging:notification-read",
     "api:notification-read",
     "api:notification-read-all",
     "integrations:token-revoke",

@@ -449,7 +449,9 @@ LISTS = {
         fields={"q": _contains(lambda t: t.name)},
         typed={"q": ["eas", "South"]},
     ),
-    "kam:notifications": ListPage("kam:notifications", Notification, default=lambda n, ctx: True),
+    "messaging:notifications": ListPage(
+        "messaging:notifications", Notification, default=lambda n, ctx: True
+    ),
 }
 
 

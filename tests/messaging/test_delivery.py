@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 
 from kam.choices import NotificationKind
 from kam.models import Notification
-from kam.notifications import notify, render_message
 from messaging.models import Delivery, DeliveryStatus, EmailPreference, TeamChannel
+from messaging.notifications import notify, render_message
 from messaging.services import deliveries_queue, deliveries_send
 from tests.messaging.sinks import HttpSink, SmtpSink
 

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from kam.choices import NotificationKind
 from kam.models import Notification
-from kam.notifications import notify
 from messaging import tasks
 from messaging.models import Delivery, TeamChannel
+from messaging.notifications import notify
 from tests.kam.test_celery import celery_worker_process  # noqa: F401 (a fixture)
 from tests.messaging.sinks import HttpSink
 

@@ -54,7 +54,7 @@ def test_supervisor_turns_the_digest_off(client, world):
 
 def test_notification_list_links_to_preferences(client, world):
     client.force_login(world.user("kam_a"))
-    page = client.get(reverse("kam:notifications")).content.decode()
+    page = client.get(reverse("messaging:notifications")).content.decode()
     assert reverse("messaging:preferences") in page
 
 
