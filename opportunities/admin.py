@@ -5,12 +5,12 @@ from opportunities.models import Contract, Opportunity, ProductLine, Stage
 
 @admin.register(Stage)
 class StageAdmin(admin.ModelAdmin):
-    list_display = ["name", "order", "probability", "kind", "is_active"]
+    list_display = ["name", "name_zh", "order", "probability", "kind", "is_active"]
 
 
 @admin.register(ProductLine)
 class ProductLineAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "order", "is_active"]
+    list_display = ["name", "name_zh", "code", "order", "is_active"]
 
 
 @admin.register(Opportunity)

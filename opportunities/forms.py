@@ -150,7 +150,7 @@ class StageForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Stage
-        fields = ["name", "order", "probability", "kind", "is_active"]
+        fields = ["name", "name_zh", "order", "probability", "kind", "is_active"]
 
 
 class ProductLineForm(BootstrapFormMixin, forms.ModelForm):
@@ -158,7 +158,7 @@ class ProductLineForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = ProductLine
-        fields = ["name", "code", "order", "is_active"]
+        fields = ["name", "name_zh", "code", "order", "is_active"]
 
     def _post_clean(self):
         pass  # uniqueness of the code is reported by the service

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kam.display import ChoiceLabels
@@ -40,10 +40,40 @@ class ConfigQuerySet(ScopedQuerySet):
         return self.filter(is_active=True)
 
 
-class ProductLine(models.Model):
+class BilingualName(models.Model):
+    """A configured name typed by an admin in English and in Chinese; every page shows the
+    one of the reader's language (``local_name``, also ``str()``). A name without its
+    Chinese form falls back to the catalog (the default stages and lines are in it), then
+    to the English name."""
+
+    name = models.CharField(_("name (English)"), max_length=120)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120, blank=True)
+
+    #: the catalog context of the fallback translation (None: no context)
+    catalog_context = None
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        if not self.name:
+            return self.name_zh or ""
+        if (get_language() or "").startswith("zh"):
+            if self.name_zh:
+                return self.name_zh
+            if self.catalog_context:
+                return pgettext(self.catalog_context, self.name)
+            return gettext(self.name)
+        return self.name
+
+
+class ProductLine(BilingualName):
     """A line of what we sell: the columns of the whitespace matrix."""
 
-    name = models.CharField(_("name"), max_length=120)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -55,14 +85,12 @@ class ProductLine(models.Model):
         verbose_name_plural = _("product lines")
         ordering = ["order", "name"]
 
-    def __str__(self):
-        return gettext(self.name) if self.name else ""
 
-
-class Stage(models.Model):
+class Stage(BilingualName):
     """A pipeline stage: its place on the board and its default win probability."""
 
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(_("name (English)"), max_length=80)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=80, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     probability = models.PositiveSmallIntegerField(
         _("default win probability (%)"),
@@ -94,8 +122,7 @@ class Stage(models.Model):
             ),
         ]
 
-    def __str__(self):
-        return pgettext("pipeline stage", self.name) if self.name else ""
+    catalog_context = "pipeline stage"
 
     @property
     def is_open(self):

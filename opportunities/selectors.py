@@ -255,7 +255,7 @@ def board_cursor_parse(value: str) -> tuple[date, int] | None:
 #: what a card shows, and no other column (an account row is 30-odd columns)
 BOARD_CARD_FIELDS = (
     "name", "amount", "currency", "probability", "expected_close_on", "stage_id",
-    "account__name", "product_line__name",
+    "account__name", "product_line__name", "product_line__name_zh",
     "owner__full_name", "owner__first_name", "owner__last_name", "owner__username",
 )  # fmt: skip
 

@@ -26,8 +26,8 @@ from opportunities.models import (
     Stage,
 )
 
-STAGE_FIELDS = ("name", "order", "probability", "kind", "is_active")
-PRODUCT_LINE_FIELDS = ("name", "code", "is_active", "order")
+STAGE_FIELDS = ("name", "name_zh", "order", "probability", "kind", "is_active")
+PRODUCT_LINE_FIELDS = ("name", "name_zh", "code", "is_active", "order")
 OPPORTUNITY_FIELDS = (
     "name", "type", "product_line", "amount", "currency", "expected_close_on", "probability",
     "owner", "competitors", "next_step", "close_reason",

@@ -13,13 +13,13 @@ from opportunities.models import Contract, Opportunity, ProductLine, Stage
 class StageSerializer(ModelSerializer):
     class Meta:
         model = Stage
-        fields = ["id", "name", "order", "probability", "kind", "is_active"]
+        fields = ["id", "name", "name_zh", "order", "probability", "kind", "is_active"]
 
 
 class ProductLineSerializer(ModelSerializer):
     class Meta:
         model = ProductLine
-        fields = ["id", "name", "code", "order", "is_active"]
+        fields = ["id", "name", "name_zh", "code", "order", "is_active"]
         extra_kwargs = {"code": {"validators": []}}  # the service reports a taken code
 
 

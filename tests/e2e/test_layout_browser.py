@@ -37,6 +37,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from accounts.models import Account, Contact
 from kam.models import Team, User
+from opportunities.models import ProductLine
 from tests.factories import PASSWORD, OpportunityFactory, VisitFactory
 from tests.kam import test_access_matrix as matrix
 
@@ -77,9 +78,9 @@ ALLOWED_ENGLISH = {
     "SVG", "XLSX", "BI", "IT", "CEO", "CFO", "CTO", "VP", "WeCom", "DingTalk", "Feishu", "PDF",
     "Word", "PowerPoint", "KB", "MB", "GB", "xlsx", "csv",
 }  # fmt: skip
-# configuration whose names are shown in the reader's language (the default stages are in
-# the catalog); a product line has one name, typed by an admin: data like any other
-CONFIGURED = {"opportunities.Stage"}
+# configuration whose names are shown in the reader's language (an English and a Chinese
+# name each; the default stages also in the catalog): their English names are not data
+CONFIGURED = {"opportunities.Stage", "opportunities.ProductLine"}
 
 MEASURE = """
 async (zh) => {
@@ -204,6 +205,9 @@ def _realistic(world):
         stage=world.stages["Proposal"], amount=Decimal("12500000"),
         product_line=world.product_lines["line-x"],
     )  # fmt: skip
+    ProductLine.objects.filter(pk=world.product_lines["line-x"].pk).update(
+        name="Precision machining", name_zh="精密加工"
+    )
     for username, full_name in LONG_NAMES.items():
         User.objects.filter(username=username).update(full_name=full_name)
     for name, long_name in LONG_ACCOUNTS.items():

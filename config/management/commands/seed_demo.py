@@ -432,7 +432,7 @@ class Command(BaseCommand):
         """Product lines and a few open, won and lost opportunities per account."""
         lines = [
             ProductLine.objects.get_or_create(
-                code=code, defaults={"name": name_zh if lang == "zh" else name, "order": order}
+                code=code, defaults={"name": name, "name_zh": name_zh, "order": order}
             )[0]
             for order, (code, name, name_zh) in enumerate(PRODUCT_LINES)
         ]
@@ -449,7 +449,7 @@ class Command(BaseCommand):
                 opportunity = opportunity_create(
                     actor=ops,
                     account=account,
-                    name=f"{line.name} · {account.name}",
+                    name=f"{line.name_zh if lang == 'zh' else line.name} · {account.name}",
                     type=kind,
                     product_line=line,
                     amount=Decimal(rng.randrange(2, 80)) * 100_000,
