@@ -25,3 +25,12 @@ def health_check_run() -> int:
     from accounts.health.services import health_check_run as run
 
     return run().checked
+
+
+@shared_task(name="accounts.tasks.import_run", acks_late=True)
+def import_run_task(*, staged_id: int, actor_id: int) -> None:
+    """A large file import of accounts or contacts (accounts.imports.import_run;
+    idempotent)."""
+    from accounts.imports import import_run
+
+    import_run(staged_id=staged_id, actor_id=actor_id)

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.imports import FIELDS
 from integrations.choices import EventKind
-from integrations.imports import FIELDS
 from integrations.models import WebhookSubscription
 from kam.choices import Role
 from kam.forms import BootstrapFormMixin

@@ -25,11 +25,3 @@ def webhook_deliveries_send() -> int:
     if waits:
         webhook_deliveries_send.apply_async(countdown=_countdown(min(waits)))
     return len(attempted)
-
-
-@shared_task(name="integrations.tasks.import_run", acks_late=True)
-def import_run_task(*, staged_id: int, actor_id: int) -> None:
-    """A large file import (integrations.imports.import_run; idempotent)."""
-    from integrations.imports import import_run
-
-    import_run(staged_id=staged_id, actor_id=actor_id)

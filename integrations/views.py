@@ -12,8 +12,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from integrations import imports, services
-from integrations.bulk import BatchRejectedError
+from accounts import imports
+from accounts.bulk import BatchRejectedError
+from integrations import services
 from integrations.forms import (
     ImportUploadForm,
     ServiceUserForm,

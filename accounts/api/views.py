@@ -16,7 +16,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts import services
+from accounts import bulk, services
 from accounts.api.serializers import (
     AccountHandoverSerializer,
     AccountSerializer,
@@ -24,6 +24,11 @@ from accounts.api.serializers import (
     HandoverSerializer,
     VisitCommentSerializer,
     VisitSerializer,
+)
+from accounts.bulk import (
+    AccountBatchSerializer,
+    BatchResultSerializer,
+    ContactBatchSerializer,
 )
 from accounts.filtersets import AccountFilterSet, ContactFilterSet, VisitFilterSet
 from accounts.models import (
@@ -35,12 +40,6 @@ from accounts.models import (
     last_visit_at,
 )
 from accounts.nested import USER_FIELDS, Nested, with_nested
-from integrations import bulk
-from integrations.bulk import (
-    AccountBatchSerializer,
-    BatchResultSerializer,
-    ContactBatchSerializer,
-)
 from kam.api.filters import FilterBackend
 from kam.api.pagination import CursorPagination
 from kam.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet

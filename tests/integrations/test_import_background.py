@@ -7,9 +7,9 @@ import time
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts import imports
 from accounts.models import Account
-from integrations import imports
-from integrations.tasks import import_run_task
+from accounts.tasks import import_run_task
 from kam.models import StagedUpload
 
 URL = "integrations:account-import"

@@ -7,9 +7,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.bulk import accounts_upsert, contacts_upsert
 from accounts.models import Account, Contact
 from accounts.services import account_update
-from integrations.bulk import accounts_upsert, contacts_upsert
 from kam.textsearch import pinyin_keys, search_terms
 from search.selectors import search_everything
 from tests.conftest import ROLES

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts import bulk
 from accounts.choices import (
     AccountStatus,
     Attitude,
@@ -17,7 +18,6 @@ from accounts.choices import (
     Industry,
     Region,
 )
-from integrations import bulk
 from kam.exports import Column
 from kam.uploads import FileRejectedError, _cell
 
@@ -178,7 +178,7 @@ def import_queue(*, staged, row_count: int) -> None:
     """Mark a staged upload queued and enqueue its import once the request commits."""
     from django.utils import timezone
 
-    from integrations.tasks import import_run_task
+    from accounts.tasks import import_run_task
     from kam.queue import enqueue_on_commit
 
     queued_at = timezone.now().isoformat()
