@@ -1,5 +1,6 @@
 """OpenAPI schema corrections, so the schema says what the API really answers."""
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 
 BLANKABLE = "x-blankable"
@@ -62,14 +63,22 @@ def _problem(description):
 
 def contract_hook(result, generator, request, public):
     """The contract every operation shares: ``If-Match`` on PUT/PATCH (412 when
-    stale), ``Idempotency-Key`` on POST, 429 when throttled, the problem shape."""
+    stale), ``Idempotency-Key`` on POST, 400 for invalid input and 413 for a body over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``kam.api.parsers``), 429 when throttled, all in
+    the problem shape."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM
+    megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
     for path, path_item in result.get("paths", {}).items():
         for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             parameters = operation.setdefault("parameters", [])
             responses = operation["responses"]
+            if "requestBody" in operation:
+                responses.setdefault("400", _problem("Invalid input: `errors` names each field."))
+                responses.setdefault("413", _problem(f"The request body is over {megabytes:g} MB."))
+            elif any(parameter.get("in") == "query" for parameter in parameters):
+                responses.setdefault("400", _problem("A query parameter is invalid."))
             if method in ("put", "patch"):
                 parameters.append(
                     {

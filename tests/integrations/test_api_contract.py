@@ -4,6 +4,7 @@ revocation, last use), Idempotency-Key, throttling and cursor pagination."""
 import re
 import time
 
+import jsonschema
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -338,3 +339,28 @@ def test_the_token_page_creates_shows_once_lists_and_revokes(client, api_client,
     assert response.status_code == 302
     assert _token_client(api_client, key).get(reverse("api:account-list")).status_code == 401
     assert "Revoked" in client.get(url).content.decode()
+
+
+# --- the errors the schema documents ------------------------------------------------------
+
+
+def test_the_schema_documents_400_and_413_and_a_413_has_that_shape(api_client, world):
+    api_client.force_authenticate(world.user("ops"))
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    schema = schema.json()
+    with_body = [
+        (path, method, operation["responses"])
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "requestBody" in operation
+    ]
+    assert len(with_body) > 50
+    for path, method, responses in with_body:
+        for code in ("400", "413"):
+            content = responses.get(code, {}).get("content", {})
+            ref = content.get("application/problem+json", {}).get("schema")
+            assert ref == {"$ref": "#/components/schemas/Problem"}, (method, path, code)
+    response = api_client.post("/api/v1/visits/", {"summary": "x" * 3_000_000}, format="json")
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/problem+json")
+    jsonschema.validate(response.json(), schema["components"]["schemas"]["Problem"])

@@ -1,7 +1,9 @@
 """Schemathesis over every operation of /api/schema/, against a live server, with an
 admin token and with a KAM token: no server error and no response that breaks the
-schema. Bounded (a few examples per operation, no shrinking) and seeded, so a run
-takes about a minute per token and finds the same cases every time."""
+schema (400 and 413 included: the schema documents both in the problem shape).
+Bounded (the schema's examples, then 2 generated cases per operation, no shrinking),
+seeded and sent by two workers: about 290 requests over the 112 operations, 20-25 s
+per token, the same cases every time."""
 
 import subprocess
 import sys
@@ -44,7 +46,7 @@ def _run(live_server, token, report: Path):
         str(SEED),
         "--no-shrink",
         "--workers",
-        "1",
+        "2",
         "--suppress-health-check",
         "all",
         "--request-timeout",
