@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
@@ -499,6 +500,17 @@ class VisitQuerySet(ScopedQuerySet):
         return self.active().filter(next_visit_on__isnull=False, follow_up_closed_at__isnull=True)
 
 
+#: the longest note a visit keeps (summary, outcome, next steps) and a comment on it:
+#: a full page of text; the forms count down to it, the timeline shows the first lines
+VISIT_NOTE_MAX_LENGTH = 4000
+#: how far ahead a revisit may be planned (from the visit's day)
+REVISIT_HORIZON_DAYS = 2 * 365
+
+
+def _note_limit():
+    return [MaxLengthValidator(VISIT_NOTE_MAX_LENGTH)]
+
+
 class Visit(ChoiceLabels, models.Model):
     """Any logged contact with the account: a visit, call, meeting, message."""
 
@@ -525,9 +537,9 @@ class Visit(ChoiceLabels, models.Model):
         blank=True,
     )
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
-    summary = models.TextField(_("summary"))
-    outcome = models.TextField(_("outcome"), blank=True)
-    next_steps = models.TextField(_("next steps"), blank=True)
+    summary = models.TextField(_("summary"), validators=_note_limit())
+    outcome = models.TextField(_("outcome"), blank=True, validators=_note_limit())
+    next_steps = models.TextField(_("next steps"), blank=True, validators=_note_limit())
     next_visit_on = models.DateField(_("planned revisit"), null=True, blank=True)
     next_visit_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -601,6 +613,15 @@ class Visit(ChoiceLabels, models.Model):
     def get_absolute_url(self):
         return reverse("accounts:visit-detail", args=[self.pk])
 
+    def clean(self):
+        super().clean()
+        if self.next_visit_on and self.occurred_at:
+            day = timezone.localdate(self.occurred_at)
+            if (self.next_visit_on - day).days > REVISIT_HORIZON_DAYS:
+                raise ValidationError(
+                    {"next_visit_on": _("Plan the revisit within two years of the visit.")}
+                )
+
     @staticmethod
     def revisit_owner_for(account) -> int:
         """Who owns a planned revisit (the one definition): the account's owner when the
@@ -630,7 +651,7 @@ class VisitComment(models.Model):
         on_delete=models.PROTECT,
         related_name="visit_comments",
     )
-    body = models.TextField(_("comment"))
+    body = models.TextField(_("comment"), validators=_note_limit())
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = VisitCommentQuerySet.as_manager()

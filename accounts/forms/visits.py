@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Sentiment, VisitKind
-from accounts.models import Account, Contact
+from accounts.models import REVISIT_HORIZON_DAYS, VISIT_NOTE_MAX_LENGTH, Account, Contact
 from kam.forms import BootstrapFormMixin
 from kam.models import User
 from kam.scoping import CHANGE
@@ -66,6 +66,7 @@ class VisitForm(BootstrapFormMixin, forms.Form):
     )
     summary = forms.CharField(
         label=_("Summary"),
+        max_length=VISIT_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("What happened, in a few lines")}),
     )
     sentiment = forms.ChoiceField(
@@ -81,10 +82,16 @@ class VisitForm(BootstrapFormMixin, forms.Form):
     )
     purpose = forms.CharField(label=_("Purpose"), max_length=200, required=False)
     outcome = forms.CharField(
-        label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Outcome"),
+        required=False,
+        max_length=VISIT_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     next_steps = forms.CharField(
-        label=_("Next steps"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Next steps"),
+        required=False,
+        max_length=VISIT_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     colleagues = forms.ModelMultipleChoiceField(
         label=_("Colleagues who joined"),
@@ -107,6 +114,9 @@ class VisitForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        # the date picker offers no day past the revisit horizon (Visit.clean refuses it)
+        horizon = timezone.localdate() + timedelta(days=REVISIT_HORIZON_DAYS)
+        self.fields["next_visit_on"].widget.attrs["max"] = horizon.isoformat()
         if not self.is_bound:
             self.initial.setdefault("client_key", uuid.uuid4())
         accounts = (
@@ -242,6 +252,7 @@ class VisitCommentForm(forms.Form):
     body = forms.CharField(
         label=_("Your comment"),
         required=False,
+        max_length=VISIT_NOTE_MAX_LENGTH,
         widget=forms.Textarea(
             attrs={"rows": 3, "class": "form-control", "placeholder": _("Feedback for the KAM")}
         ),

@@ -524,6 +524,16 @@ def test_kam_logs_a_visit(api_client, world_records):
     assert body["occurred_at"]  # defaults to now
 
 
+def test_a_visit_past_the_limits_is_a_400_on_its_fields(api_client, world):
+    client = _as(api_client, world, "kam_a")
+    for field, value in (("summary", "x" * 20_000), ("next_visit_on", "2199-01-01")):
+        payload = _visit_payload(world, **{field: value})
+        response = client.post(_url("visit-list"), payload, format="json")
+        assert response.status_code == 400, response.content
+        assert list(response.json()["errors"]) == [field]
+    assert not Visit.objects.exists()
+
+
 def test_a_visit_closes_earlier_planned_revisits(api_client, world):
     acme = world.accounts["acme"]
     planned = VisitFactory(

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Sentiment, VisitKind
-from accounts.models import Visit, VisitComment
+from accounts.models import REVISIT_HORIZON_DAYS, VISIT_NOTE_MAX_LENGTH, Visit, VisitComment
 from kam.choices import NotificationKind
 from kam.models import Notification
 from tests.factories import AccountFactory, ContactFactory, VisitFactory
@@ -588,3 +588,38 @@ def test_the_account_filter_lists_every_account_under_the_bound(client, world):
     assert "accounts are listed" not in page
     select = page.split('name="account"', 1)[1].split("</select>", 1)[0]
     assert select.count("<option") == 1 + len(world.accounts)
+
+
+# --- sanity limits --------------------------------------------------------------------------
+
+
+def test_a_note_longer_than_the_limit_is_a_field_error(client, world):
+    acme = world.accounts["acme"]
+    client.force_login(world.user("kam_a"))
+    page = client.get(CREATE).content.decode()
+    assert f'maxlength="{VISIT_NOTE_MAX_LENGTH}"' in page  # the browser counts down to it
+    response = client.post(CREATE, visit_data(acme, summary="x" * 20_000))
+    assert response.status_code == 200
+    assert "summary" in response.context["form"].errors
+    assert not Visit.objects.exists()
+    response = client.post(CREATE, visit_data(acme, summary="x" * VISIT_NOTE_MAX_LENGTH))
+    assert response.status_code == 302
+    assert len(Visit.objects.get().summary) == VISIT_NOTE_MAX_LENGTH
+
+
+def test_a_revisit_more_than_two_years_ahead_is_a_field_error(client, world):
+    acme = world.accounts["acme"]
+    client.force_login(world.user("kam_a"))
+    today = timezone.localdate()
+    horizon = today + timedelta(days=REVISIT_HORIZON_DAYS)
+    assert f'max="{horizon.isoformat()}"' in client.get(CREATE).content.decode()
+    for too_far in ("2199-01-01", (horizon + timedelta(days=1)).isoformat()):
+        response = client.post(CREATE, visit_data(acme, next_visit_on=too_far))
+        assert response.status_code == 200
+        assert response.context["form"].errors["next_visit_on"] == [
+            "Plan the revisit within two years of the visit."
+        ]
+    assert not Visit.objects.exists()
+    response = client.post(CREATE, visit_data(acme, next_visit_on=horizon.isoformat()))
+    assert response.status_code == 302
+    assert Visit.objects.get().next_visit_on == horizon

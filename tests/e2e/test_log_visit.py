@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Account, Visit
 from tests.e2e.conftest import SCREENSHOTS
-from tests.factories import PASSWORD, ContactFactory
+from tests.factories import PASSWORD, ContactFactory, VisitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,14 +71,14 @@ def test_log_a_visit_on_a_phone(phone, world, live_server, sign_in, screenshot):
     expect(first).to_contain_text("Ann An")
     expect(first).to_contain_text("Bo Bai")
     # The page lands on the new entry: in view, its title below the sticky navbar and
-    # section tabs, with the confirmation on the same screen and not over the entry.
+    # section tabs, with the confirmation in the entry.
     landed = phone.locator(f"#visit-{Visit.objects.get().pk}")
     expect(landed).to_be_in_viewport()
+    expect(landed.locator(".alert-success")).to_contain_text("logged")
     expect(confirmation).to_be_in_viewport()
     tabs = phone.locator(".kam-section-nav")
     title = landed.locator(".fw-semibold").first.bounding_box()
     assert title["y"] >= tabs.bounding_box()["y"] + tabs.bounding_box()["height"] - 1
-    assert title["y"] + title["height"] <= confirmation.bounding_box()["y"]
     screenshot(phone, "account-timeline-phone")
 
     # The compact header names the tier, the health and the owner; the section tabs stay
@@ -156,3 +156,37 @@ def test_check_in_fills_the_location_when_shared(browser, live_server, world, si
         assert visit.location_accuracy == 18
     finally:
         context.close()
+
+
+def test_long_notes_are_counted_on_the_form_and_clamped_on_the_timeline(
+    phone, world, live_server, sign_in
+):
+    acme = world.accounts["acme"]
+    long_note = "\n".join(f"Line {n} of the plant tour notes." for n in range(1, 41))
+    VisitFactory(account=acme, logged_by=acme.owner, summary=long_note)
+    VisitFactory(account=acme, logged_by=acme.owner, summary="Short call.")
+    sign_in(phone, "kam_a", PASSWORD)
+
+    phone.goto(f"{live_server.url}{acme.get_absolute_url()}#timeline-section")
+    long_entry = phone.locator(".timeline-item", has_text="Line 1 of the plant tour")
+    summary = long_entry.locator("[data-clamp]")
+    clipped = "el => el.scrollHeight > el.clientHeight + 1"
+    assert summary.evaluate(clipped)  # its first lines only
+    toggle = long_entry.locator(".kam-clamp-toggle")
+    expect(toggle).to_have_text("more")
+    expect(phone.locator(".timeline-item", has_text="Short call.").locator("button")).to_have_count(
+        0
+    )
+    toggle.tap()
+    assert not summary.evaluate(clipped)  # all of it
+    expect(toggle).to_have_text("less")
+
+    phone.goto(f"{live_server.url}/accounts/visits/new/?account={acme.pk}")
+    counter = phone.locator("#id_summary + .kam-char-count")
+    phone.fill("#id_summary", "A short note.")
+    expect(counter).to_be_hidden()  # nothing to count yet
+    phone.fill("#id_summary", "x" * 2500)
+    expect(counter).to_have_text("2,500 / 4,000 characters")
+    phone.fill("#id_summary", "x" * 5000)  # the browser stops at the limit
+    expect(counter).to_have_text("4,000 / 4,000 characters")
+    assert len(phone.input_value("#id_summary")) == 4000
