@@ -5,7 +5,6 @@ writes them, renders them, lists them and delivers them is this app's."""
 
 from django.utils.translation import gettext as _
 
-from accounts.service.models import Severity
 from kam.choices import NotificationKind
 from kam.models import Notification, User
 
@@ -14,6 +13,10 @@ _COMPLAINT_KINDS = (
     NotificationKind.COMPLAINT_DUE_SOON,
     NotificationKind.COMPLAINT_OVERDUE,
 )
+#: the choices whose codes a notification's params store ({param: choices}), each read
+#: in the reader's language: registered by the app that owns them (accounts: severity)
+PARAM_CHOICES: dict = {"severity": ()}
+
 _CADENCE_KINDS = (NotificationKind.CADENCE_OVERDUE, NotificationKind.CADENCE_ESCALATED)
 
 
@@ -22,7 +25,7 @@ def render_message(notification) -> str:
     params.setdefault("account", "")
     if notification.kind in _COMPLAINT_KINDS and "severity" in params:
         # stored as the code so each reader gets it in their own language
-        labels = dict(Severity.choices)
+        labels = dict(PARAM_CHOICES["severity"])
         params["severity"] = str(labels.get(params["severity"], params["severity"])).lower()
     if notification.kind in _CADENCE_KINDS and not params.get("last"):
         params["last"] = _("none yet")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
+from kam import events
 from kam.capabilities import may
 from kam.models import User
 from kam.scoping import CHANGE, VIEW, can, ensure_visible
@@ -173,9 +174,7 @@ def _close(opportunity: Opportunity, stage: Stage, reason: str) -> None:
 
 
 def _record_change(*, opportunity, from_stage, to_stage, actor, when) -> OpportunityStageChange:
-    from integrations import events
-
-    events.opportunity_closed(opportunity, to_stage)  # won or lost: the webhooks' outbox
+    events.publish("opportunity_closed", opportunity, to_stage)  # won/lost: webhooks' outbox
     return OpportunityStageChange.objects.create(
         opportunity=opportunity,
         from_stage=from_stage,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, AccountTeamMember
+from kam import events
 from kam.batch import BatchRejectedError, in_key_order, once_more_after_a_lost_race
 from kam.capabilities import may
 from kam.choices import NotificationKind
@@ -314,9 +315,7 @@ def plan_approve(*, actor: User, plan: AccountPlan, comment: str = "") -> Accoun
         comment=(comment or "").strip(),
     )
     _notify(plan, NotificationKind.PLAN_APPROVED, [plan.account.owner], actor)
-    from integrations import events
-
-    events.plan_approved(plan, actor)  # the webhooks' outbox, in this transaction
+    events.publish("plan_approved", plan, actor)  # the webhooks' outbox, in this transaction
     return plan
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.health import engine
 from accounts.health.models import HealthAlert, HealthComponent, HealthSettings
 from accounts.models import Account
+from kam import events
 from kam.batch import plan_for_whole_tables
 from kam.capabilities import may
 from kam.choices import NotificationKind
@@ -99,9 +100,8 @@ def _notify_alerts(alerts: list[dict]) -> list[Notification]:
     reads, then one insert per 1,000 notifications."""
     if not alerts:
         return []
-    from integrations import events
-
-    events.health_turned_red([a for a in alerts if a["alert"] == HealthAlert.TURNED_RED])
+    red = [a for a in alerts if a["alert"] == HealthAlert.TURNED_RED]
+    events.publish("health_turned_red", red)  # the webhooks' outbox, same transaction
     owner_ids = {alert["owner_id"] for alert in alerts}
     active_ids = set(
         User.objects.filter(pk__in=owner_ids, is_active=True).values_list("pk", flat=True)

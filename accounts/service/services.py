@@ -22,6 +22,7 @@ from accounts.service.models import (
     ServiceSettings,
     Survey,
 )
+from kam import events
 from kam.capabilities import may
 from kam.models import User
 from kam.scoping import CHANGE, ensure_visible
@@ -252,19 +253,16 @@ def complaints_mark_breached(*, ids=None, now=None, escalate=True) -> list[int]:
         cursor.execute(sql + " RETURNING id", params)
         marked = sorted(row[0] for row in cursor.fetchall())
         if marked:
-            from integrations import events
-
-            events.complaints_escalated(marked)  # the webhooks' outbox, same transaction
+            events.publish("complaints_escalated", marked)  # the webhooks' outbox, same transaction
         if marked and escalate:
             _escalate(marked, now)
     return marked
 
 
 def _escalate(ids, now) -> None:
-    """One statement: the reminder keys and notifications of the breached complaints."""
-    from reminders.services import reminders_for_breaches
-
-    reminders_for_breaches(ids=ids, now=now)
+    """The reminder keys and notifications of the breached complaints (reminders
+    handles the event in one statement)."""
+    events.publish("complaints_escalate", ids=ids, now=now)
 
 
 # --- surveys ----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from accounts.tiering.models import (
     TierReviewLine,
     TierScore,
 )
+from kam import events
 from kam.batch import plan_for_whole_tables
 from kam.capabilities import may, roles_with
 from kam.choices import NotificationKind
@@ -125,9 +126,8 @@ def scoring_model_update(*, actor: User, weights=None, thresholds=None, cadences
 def _notify_tier_change(account: Account, old: str, new: str) -> None:
     if not old or not new or old == new:
         return
-    from integrations import events
-
-    events.tier_changed([{"id": account.pk, "name": account.name, "old": old, "new": new}])
+    change = {"id": account.pk, "name": account.name, "old": old, "new": new}
+    events.publish("tier_changed", [change])
     owner = account.owner
     notify(
         recipients=[owner, *supervisors_of(owner)],
@@ -227,9 +227,7 @@ def _notify_changes(changes: list[dict]) -> list[Notification]:
     account: two reads, then one insert per 1,000 notifications."""
     if not changes:
         return []
-    from integrations import events
-
-    events.tier_changed(changes)  # the webhooks' outbox, in this transaction
+    events.publish("tier_changed", changes)  # the webhooks' outbox, in this transaction
     owner_ids = {change["owner_id"] for change in changes}
     active_ids = set(
         User.objects.filter(pk__in=owner_ids, is_active=True).values_list("pk", flat=True)

@@ -25,8 +25,8 @@ from django.utils import timezone
 from accounts.models import Account, AccountTeamMember, Visit
 from accounts.services import visit_log
 from dashboards import selectors
+from dashboards.digest import supervisor_digest
 from dashboards.reports import REPORTS, filters_from
-from messaging.selectors import supervisor_digest
 from opportunities.models import Stage
 from opportunities.services import opportunity_create, opportunity_move_stage
 from plans.selectors import account_attainment, attainment_by_kam

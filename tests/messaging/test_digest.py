@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone, translation
 
 from accounts.service.services import complaint_record
+from dashboards.digest import supervisor_digest
 from kam.models import Notification
 from messaging.models import Delivery, DeliveryStatus, EmailPreference
-from messaging.selectors import iso_week, supervisor_digest
-from messaging.services import deliveries_send, digests_queue
+from messaging.services import deliveries_send, digests_queue, iso_week
 from plans.choices import PlanStatus
 from tests.factories import PlanFactory, VisitFactory
 from tests.messaging.sinks import SmtpSink

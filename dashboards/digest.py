@@ -1,4 +1,5 @@
-"""Reads for delivery: the weekly supervisor digest, scoped to what the supervisor sees."""
+"""The weekly supervisor digest's rows, scoped to what the supervisor sees; messaging
+sends it (this app plugs ``supervisor_digest`` into ``messaging.services`` when ready)."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,6 +11,7 @@ from accounts.health.models import HealthStatus
 from accounts.models import Account, Visit
 from accounts.service.models import Complaint
 from kam.models import User
+from messaging.services import iso_week
 from plans.choices import PlanStatus
 from plans.models import AccountPlan
 
@@ -39,11 +41,6 @@ class Digest:
         return not (
             self.red_total or self.overdue_revisits or self.breached_total or self.plans_total
         )
-
-
-def iso_week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def supervisor_digest(*, actor: User, today: date | None = None) -> Digest:
