@@ -189,6 +189,9 @@ def test_bench_produces_the_report(tmp_path):
             "--users=4",
             "--workers=2",
             "--soak-requests=60",
+            "--open-rate=5",
+            "--open-seconds=2",
+            "--floor-seconds=1",
             f"--out={out}",
         ],
         cwd=BASE_DIR,
@@ -213,7 +216,48 @@ def test_bench_produces_the_report(tmp_path):
         assert item["queries"] > 0
         assert item["p95_ms"] > 0
         assert item["sql_ms"] > 0
+    assert {"history: account", "report: activity", "plan page", "account list"} <= names
+    assert {item["kind"] for item in results["endpoints"]} >= {
+        "list", "deep", "board", "dashboard", "plan", "report", "history", "search", "360",
+    }  # fmt: skip
+    # the subjects: the KAM and the supervisor at the 90th percentile by rows
+    assert "90th percentile" in results["subjects"]
     assert set(results["batch"]) >= {"nightly health check", "reminder sweep"}
+    imports = [name for name, job in results["batch"].items() if job.get("kind") == "import"]
+    assert len(imports) == 3, results["batch"]  # accounts, contacts, actuals
+    # page writes, the bulk upsert over HTTP and the exports, each with its budget
+    writes = {item["kind"]: item for item in results["writes"]}
+    assert set(writes) == {"write", "handover", "bulk", "export"}
+    for item in results["writes"]:
+        assert item["errors"] == 0, item
+        assert item["requests"] > 0, item
+    assert writes["export"]["rows"] > 0
+    budget_names = " ".join(check["budget"] for check in results["budgets"])
+    for part in (
+        "write: visit form",
+        "write: stage move",
+        "write: plan approval",
+        "write: handover",
+        "over HTTP (changed values)",
+        "export:",
+        "import of",
+        "open loop at 5.0 req/s: p95",
+        "plan page: p95",
+        "report: activity: p95",
+        "history: account: p95",
+        "opportunity board (executive): p95",
+    ):
+        assert part in budget_names, part  # fmt: skip
+    # the open loop and the framework's floor, measured in the same run
+    open_loop = results["open_loop"]
+    assert open_loop["requests"] == 10
+    assert open_loop["errors"] == 0, open_loop
+    assert open_loop["p95_ms"] > 0
+    assert open_loop["generator_cpu_seconds"] >= 0
+    assert open_loop["server_cpu_seconds"] > 0
+    assert results["floor"]["healthz"]["rps"] > 0
+    assert results["floor"]["signed-in page"]["errors"] == 0
+    assert results["mix_share_of_floor"] > 0
     assert all(batch["error"] is None for batch in results["batch"].values()), results["batch"]
     assert results["load"]["requests"] > 0
     assert results["load"]["errors"] == 0, results["load"]
@@ -242,6 +286,9 @@ def test_bench_produces_the_report(tmp_path):
     assert "## Budgets" in report
     assert "| account 360 |" in report
     assert "ms per request" in report
+    assert "## The framework's floor" in report
+    assert "## Open loop" in report
+    assert "of the signed-in floor" in report
     start, end = (float(part) for part in results["cpu_reference_ms"].split(" / "))
     assert start > 0
     assert end > 0
