@@ -6,6 +6,7 @@ errors land back on these forms.
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Visit
@@ -110,7 +111,8 @@ class ComplaintResolveForm(BootstrapFormMixin, forms.Form):
 class VisitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         local = timezone.localtime(obj.occurred_at)
-        return f"{local:%Y-%m-%d %H:%M} · {obj.get_kind_display()} · {obj.summary[:40]}"
+        when = date_format(local, "SHORT_DATETIME_FORMAT")
+        return f"{when} · {obj.get_kind_display()} · {obj.summary[:40]}"
 
 
 class ComplaintVerifyForm(BootstrapFormMixin, forms.Form):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
@@ -105,7 +106,11 @@ class ComplaintCreateView(WriteRoleRequiredMixin, LoginRequiredMixin, FormView):
         messages.success(
             self.request,
             _("Complaint recorded: answer it before %(due)s.")
-            % {"due": timezone.localtime(complaint.response_due).strftime("%Y-%m-%d %H:%M")},
+            % {
+                "due": date_format(
+                    timezone.localtime(complaint.response_due), "SHORT_DATETIME_FORMAT"
+                )
+            },
         )
         return HttpResponseRedirect(complaint.get_absolute_url())
 

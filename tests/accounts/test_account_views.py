@@ -170,7 +170,7 @@ def test_list_shows_the_columns(client, world):
     assert "Automotive" in page
     assert "South China" in page
     recent = timezone.localdate() - timedelta(days=3)
-    assert recent.strftime("%m/%d/%Y") in page  # the latest visit, not the older one
+    assert recent.isoformat() in page  # the latest visit, not the older one
     assert "never" in page  # globex has no visit
     assert 'id="account-q"' in page
     assert 'href="/accounts/new/"' in page
