@@ -23,7 +23,8 @@ from accounts.health.models import HealthStatus
 from accounts.models import Account, Contact, Visit
 from accounts.tiering.models import Tier
 from kam.filtersets import FilterSet, StableOrderingFilter, team_people
-from kam.models import Team, TeamMembership, User
+from kam.models import Team, User
+from kam.scoping import led_member_ids
 
 
 def _user(request):
@@ -226,8 +227,7 @@ class VisitFilterSet(ArchivedFilterMixin, FilterSet):
             return queryset
         if value == "mine":
             return queryset.filter(logged_by=user)
-        members = TeamMembership.objects.filter(team__supervisor=user).values("user_id")
-        return queryset.filter(logged_by__in=members)
+        return queryset.filter(logged_by__in=led_member_ids(user))
 
     def filter_follow_up(self, queryset, name, value):
         queryset = queryset.filter(next_visit_on__isnull=False, follow_up_closed_at__isnull=True)

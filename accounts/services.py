@@ -25,14 +25,15 @@ from accounts.models import (
 from kam.capabilities import may
 from kam.choices import NotificationKind
 from kam.models import User
-from kam.scoping import CHANGE, DELETE, VIEW, can, ensure_visible
-from messaging.notifications import notify, supervisors_of
+from kam.scoping import CHANGE, DELETE, VIEW, can, ensure_visible, supervisors_of
+from messaging.notifications import notify
 
 ACCOUNT_FIELDS = (
     "name", "legal_name", "credit_code", "external_id", "industry", "region", "parent",
     "owner", "status", "is_industry_leader", "is_reference_customer", "has_channel_value",
     "cooperation_since", "credit_rating", "credit_limit", "estimated_wallet", "description",
     "tags", "annual_revenue_estimate", "gross_margin_estimate", "growth_potential",
+    "address", "latitude", "longitude",
 )  # fmt: skip
 CONTACT_FIELDS = (
     "name", "title", "department", "level", "buying_role", "attitude", "strength",

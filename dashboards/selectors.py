@@ -41,6 +41,7 @@ from accounts.tiering.selectors import (
 from kam.capabilities import may
 from kam.models import Team, TeamMembership, User
 from kam.queries import day_start
+from kam.scoping import led_teams
 from opportunities.filtersets import filter_by_team
 from opportunities.models import Opportunity
 from opportunities.selectors import (
@@ -117,7 +118,7 @@ def dashboard_teams(user):
     if not may(user, "dashboard.team"):
         return teams.none()
     if may(user, "teams.lead"):
-        return teams.filter(supervisor=user)
+        return teams.filter(pk__in=led_teams(user).values("pk"))
     return teams
 
 

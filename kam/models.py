@@ -42,7 +42,17 @@ class User(ChoiceLabels, AbstractUser):
 
     @property
     def display_name(self):
+        """The one definition of the name shown for a user (``display_name_sql`` is the
+        same rule for set-based SQL)."""
         return self.full_name or self.get_full_name() or self.username
+
+    @staticmethod
+    def display_name_sql(alias: str) -> str:
+        """``display_name`` in SQL, for the user table aliased ``alias``."""
+        return (
+            f"COALESCE(NULLIF({alias}.full_name, ''), "
+            f"NULLIF(TRIM({alias}.first_name || ' ' || {alias}.last_name), ''), {alias}.username)"
+        )
 
     @property
     def is_read_only(self):

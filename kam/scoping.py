@@ -49,9 +49,54 @@ def _active(user):
     return user is not None and user.is_authenticated and user.is_active
 
 
-def _led_member_ids(user):
+# --- whom a supervisor leads: the one definition -----------------------------------------
+
+
+def led_member_ids(user):
+    """The ids of the members of the teams ``user`` supervises (a subquery)."""
     TeamMembership = apps.get_model("kam", "TeamMembership")
     return TeamMembership.objects.filter(team__supervisor=user).values("user_id")
+
+
+def led_teams(user):
+    """The teams ``user`` leads, by name: those they supervise, or every team for a role
+    with "teams.all" (a lazy queryset)."""
+    from kam.capabilities import may
+
+    teams = apps.get_model("kam", "Team").objects.order_by("name")
+    return teams if may(user, "teams.all") else teams.filter(supervisor=user)
+
+
+def leads_team(user, team) -> bool:
+    """Whether ``user`` leads ``team`` (its supervisor, or a role with "teams.all")."""
+    from kam.capabilities import may
+
+    return may(user, "teams.all") or team.supervisor_id == user.pk
+
+
+def leads_user(user, member_id) -> bool:
+    """Whether ``user`` leads the user ``member_id`` (supervises a team of theirs, or has
+    "teams.all"). One query at most."""
+    from kam.capabilities import may
+
+    return may(user, "teams.all") or led_member_ids(user).filter(user_id=member_id).exists()
+
+
+def supervisors_of(user) -> list:
+    """The supervisors of the teams ``user`` belongs to."""
+    User = apps.get_model("kam", "User")
+    return list(User.objects.filter(led_teams__memberships__user=user).distinct())
+
+
+def active_supervisor_ids(member_ids) -> dict:
+    """{member id: {ids of the active supervisors of their teams}} in one query."""
+    TeamMembership = apps.get_model("kam", "TeamMembership")
+    supervisors: dict = {}
+    for user_id, supervisor_id in TeamMembership.objects.filter(
+        user_id__in=member_ids, team__supervisor__is_active=True
+    ).values_list("user_id", "team__supervisor_id"):
+        supervisors.setdefault(user_id, set()).add(supervisor_id)
+    return supervisors
 
 
 def account_rule(user, action):
@@ -62,7 +107,7 @@ def account_rule(user, action):
         return None if action == VIEW else Q(pk__in=[])
     owned = Q(owner=user)
     if user.role == Role.SUPERVISOR:
-        owned |= Q(owner__in=_led_member_ids(user))
+        owned |= Q(owner__in=led_member_ids(user))
     if action == DELETE:
         return owned
     AccountTeamMember = apps.get_model("accounts", "AccountTeamMember")
@@ -84,7 +129,7 @@ def visible_account_ids(user, action=VIEW):
     # sort its rows before the UNION threw the order away.
     parts = [Account.objects.filter(owner=user).order_by().values("pk")]
     if user.role == Role.SUPERVISOR:
-        led = Account.objects.filter(owner__in=_led_member_ids(user))
+        led = Account.objects.filter(owner__in=led_member_ids(user))
         parts.append(led.order_by().values("pk"))
     if action != DELETE:
         AccountTeamMember = apps.get_model("accounts", "AccountTeamMember")

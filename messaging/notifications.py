@@ -6,7 +6,7 @@ writes them, renders them, lists them and delivers them is this app's."""
 from django.utils.translation import gettext as _
 
 from kam.choices import NotificationKind
-from kam.models import Notification, User
+from kam.models import Notification
 
 _COMPLAINT_KINDS = (
     NotificationKind.COMPLAINT_BREACHED,
@@ -111,8 +111,3 @@ def notify(*, recipients, kind, about=None, url="", **params):
         seen.add(user.pk)
         rows.append(Notification(recipient=user, kind=kind, account=about, url=url, params=params))
     return Notification.objects.bulk_create(rows)
-
-
-def supervisors_of(user):
-    """The supervisors of the teams ``user`` belongs to."""
-    return list(User.objects.filter(led_teams__memberships__user=user).distinct())

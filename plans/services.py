@@ -18,8 +18,8 @@ from kam.batch import BatchRejectedError, in_key_order, once_more_after_a_lost_r
 from kam.capabilities import may
 from kam.choices import NotificationKind
 from kam.models import Team, TeamMembership, User
-from kam.scoping import CHANGE, VIEW, ensure_visible
-from messaging.notifications import notify, supervisors_of
+from kam.scoping import CHANGE, VIEW, ensure_visible, leads_team, leads_user, supervisors_of
+from messaging.notifications import notify
 from plans.choices import QUARTERS, ActionStatus, PlanEvent, PlanStatus
 from plans.models import (
     AccountPlan,
@@ -246,11 +246,7 @@ def _leads_owner(actor: User, plan: AccountPlan) -> bool:
     """The supervisor of a team the account's owner belongs to (or an admin)."""
     if not may(actor, "plans.approve"):
         return False
-    if may(actor, "teams.all"):
-        return True
-    return TeamMembership.objects.filter(
-        team__supervisor=actor, user_id=plan.account.owner_id
-    ).exists()
+    return leads_user(actor, plan.account.owner_id)
 
 
 def _locked_plan(actor: User, plan: AccountPlan) -> AccountPlan:
@@ -535,7 +531,7 @@ def _actuals_write(actor: User, rows: list[dict], source: str) -> int:
 def _leads_team(actor: User, team: Team) -> bool:
     if not may(actor, "quotas.set"):
         return False
-    return may(actor, "teams.all") or team.supervisor_id == actor.pk
+    return leads_team(actor, team)
 
 
 def _check_quarters(prefix: str, annual, quarters, errors: dict, field: str) -> None:

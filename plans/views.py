@@ -23,8 +23,8 @@ from kam.batch import BatchRejectedError
 from kam.capabilities import CapabilityRequiredMixin, may
 from kam.conflicts import EditConflictMixin
 from kam.forms import add_service_errors
-from kam.models import Team, User
-from kam.scoping import CHANGE, VIEW, can
+from kam.models import User
+from kam.scoping import CHANGE, VIEW, can, led_teams
 from kam.views import ScopedDetailView, ScopedListView, ScopedViewMixin, WriteRoleRequiredMixin
 from plans import selectors, services
 from plans.choices import QUARTERS, PlanStatus
@@ -438,11 +438,6 @@ def _int(value, default, low, high):
 # --- quotas -----------------------------------------------------------------------------
 
 
-def _teams_led_by(user):
-    teams = Team.objects.order_by("name")
-    return teams if may(user, "teams.all") else teams.filter(supervisor=user)
-
-
 class QuotaListView(ScopedListView):
     queryset = TeamQuota.objects.select_related("team").prefetch_related(
         Prefetch("splits", queryset=KamQuota.objects.select_related("user"))
@@ -464,7 +459,7 @@ class QuotaEditView(CapabilityRequiredMixin, TemplateView):
     template_name = "plans/quota_form.html"
 
     def _picked(self, data):
-        teams = _teams_led_by(self.request.user)
+        teams = led_teams(self.request.user)
         pick = (
             QuotaPickForm(data, teams=teams)
             if "team" in data

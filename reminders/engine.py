@@ -59,6 +59,7 @@ from accounts.choices import AccountStatus
 from accounts.service.models import DUE_SOON, ComplaintStatus
 from kam.capabilities import roles_with
 from kam.choices import NotificationKind
+from kam.models import User
 from kam.queries import named_sql
 from opportunities.choices import RENEWAL_REMINDER_DAYS, ContractStatus
 from plans.choices import ActionStatus, PlanStatus
@@ -111,14 +112,6 @@ def _url(name: str) -> tuple[str, str]:
     """The URL of ``name`` around its one integer argument: (before, after)."""
     before, after = reverse(name, args=[_URL_SENTINEL]).split(str(_URL_SENTINEL))
     return before, after
-
-
-def _name(alias: str) -> str:
-    """SQL for a user's display name (User.display_name)."""
-    return (
-        f"COALESCE(NULLIF({alias}.full_name, ''), "
-        f"NULLIF(TRIM({alias}.first_name || ' ' || {alias}.last_name), ''), {alias}.username)"
-    )
 
 
 # Each fragment selects: kind, subject_type, subject_id, due_on, recipient_id,
@@ -347,7 +340,7 @@ def _params(context: Context) -> dict:
 
 def statement(kinds) -> str:
     tables = _tables()
-    owner_name = _name("o")
+    owner_name = User.display_name_sql("o")
     fragments = "\n    UNION ALL".join(
         _FRAGMENTS[kind].format(owner_name=owner_name, **tables) for kind in kinds
     )

@@ -19,7 +19,8 @@ from kam import events
 from kam.batch import plan_for_whole_tables
 from kam.capabilities import may
 from kam.choices import NotificationKind
-from kam.models import Notification, TeamMembership, User
+from kam.models import Notification, User
+from kam.scoping import active_supervisor_ids
 
 _LOCK_KEY = zlib.crc32(b"accounts.health")
 
@@ -106,11 +107,7 @@ def _notify_alerts(alerts: list[dict]) -> list[Notification]:
     active_ids = set(
         User.objects.filter(pk__in=owner_ids, is_active=True).values_list("pk", flat=True)
     )
-    supervisors = {}
-    for user_id, supervisor_id in TeamMembership.objects.filter(
-        user_id__in=owner_ids, team__supervisor__is_active=True
-    ).values_list("user_id", "team__supervisor_id"):
-        supervisors.setdefault(user_id, set()).add(supervisor_id)
+    supervisors = active_supervisor_ids(owner_ids)
     rows = []
     for alert in alerts:
         recipients = supervisors.get(alert["owner_id"], set()) - {alert["owner_id"]}

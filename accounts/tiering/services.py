@@ -34,8 +34,8 @@ from kam.batch import plan_for_whole_tables
 from kam.capabilities import may, roles_with
 from kam.choices import NotificationKind
 from kam.models import Notification, Team, TeamMembership, User
-from kam.scoping import DELETE, ensure_visible
-from messaging.notifications import notify, supervisors_of
+from kam.scoping import DELETE, active_supervisor_ids, ensure_visible, leads_team, supervisors_of
+from messaging.notifications import notify
 
 _LOCK_KEY = zlib.crc32(b"accounts.tiering")
 
@@ -232,11 +232,7 @@ def _notify_changes(changes: list[dict]) -> list[Notification]:
     active_ids = set(
         User.objects.filter(pk__in=owner_ids, is_active=True).values_list("pk", flat=True)
     )
-    supervisors = {}
-    for user_id, supervisor_id in TeamMembership.objects.filter(
-        user_id__in=owner_ids, team__supervisor__is_active=True
-    ).values_list("user_id", "team__supervisor_id"):
-        supervisors.setdefault(user_id, set()).add(supervisor_id)
+    supervisors = active_supervisor_ids(owner_ids)
     rows = []
     for change in changes:
         recipients = supervisors.get(change["owner_id"], set()) - {change["owner_id"]}
@@ -289,7 +285,7 @@ def accounts_score(*, actor: User | None = None) -> ScoringRun:
 def _leads(actor: User, team: Team) -> bool:
     if not may(actor, "tier_reviews.review"):
         return False
-    return may(actor, "teams.all") or team.supervisor_id == actor.pk
+    return leads_team(actor, team)
 
 
 def _locked_review(review: TierReview) -> TierReview:

@@ -38,9 +38,8 @@ from accounts.tiering.models import (
 )
 from kam.capabilities import may, require
 from kam.forms import add_service_errors
-from kam.models import Team
 from kam.queue import publish
-from kam.scoping import DELETE, VIEW
+from kam.scoping import DELETE, VIEW, leads_team, led_teams
 from kam.views import ScopedDetailView, ScopedListView, ScopedViewMixin, WriteRoleRequiredMixin
 
 #: the beat schedule entry of the nightly scoring run (config.settings.base)
@@ -216,13 +215,6 @@ class TierOverrideRemoveView(_OverrideActionView):
 # --- tier reviews -----------------------------------------------------------------------
 
 
-def _teams_led_by(user):
-    teams = Team.objects.order_by("name")
-    if may(user, "teams.all"):
-        return teams
-    return teams.filter(supervisor=user)
-
-
 class TierReviewListView(ScopedListView):
     queryset = TierReview.objects.select_related("team", "created_by", "decided_by")
     template_name = "accounts/tiering/review_list.html"
@@ -237,12 +229,12 @@ class TierReviewListView(ScopedListView):
         can_open = may(user, "tier_reviews.review")
         context["can_open"] = can_open
         if can_open:
-            context["form"] = kwargs.get("form") or TierReviewOpenForm(teams=_teams_led_by(user))
+            context["form"] = kwargs.get("form") or TierReviewOpenForm(teams=led_teams(user))
         return context
 
     def post(self, request, *args, **kwargs):
         require(request.user, "tier_reviews.review")
-        form = TierReviewOpenForm(request.POST, teams=_teams_led_by(request.user))
+        form = TierReviewOpenForm(request.POST, teams=led_teams(request.user))
         if form.is_valid():
             try:
                 review = services.tier_review_open(actor=request.user, **form.cleaned_data)
@@ -271,7 +263,7 @@ class TierReviewDetailView(ScopedDetailView):
             .select_related("account__owner")
             .order_by("account__name", "pk")
         )
-        leads = may(user, "teams.all") or review.team.supervisor_id == user.pk
+        leads = leads_team(user, review.team)
         for line in lines:
             line.editable = review.is_open and (leads or line.account.owner_id == user.pk)
             if line.editable:
