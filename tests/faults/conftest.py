@@ -20,6 +20,20 @@ from django.conf import settings
 from integrations import services
 from tests.utils import database_url
 
+#: what each fault test measured, printed at the end of the run (README quotes them)
+FIGURES: list[str] = []
+
+
+def figure(text: str) -> None:
+    FIGURES.append(text)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("fault suite: what held, measured")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
+
 
 def free_port() -> int:
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:

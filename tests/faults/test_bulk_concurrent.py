@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Account, Contact
 from plans.models import Actual
-from tests.faults.conftest import api_token
+from tests.faults.conftest import api_token, figure
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -41,41 +41,53 @@ def _race(token, path, batches):
     return codes
 
 
+def _figure(kind, answers):
+    counted = ", ".join(f"{answers.count(code)} x {code}" for code in sorted(set(answers)))
+    figure(f"bulk {kind}, {ROUNDS} rounds of batches in opposite orders: {counted}")
+
+
 def test_account_batches_in_opposite_orders(world):
     token = api_token(world.user("ops"))
     owner = world.user("kam_a").username
+    answers = []
     for round_ in range(ROUNDS):
         rows = [
             {"external_id": f"R{round_}-{n:03}", "name": f"Bulk {round_}-{n}", "owner": owner}
             for n in range(KEYS)
         ]
         codes = _race(token, "/api/v1/accounts/bulk/", [rows, rows[::-1], rows[::2]])
+        answers += codes
         assert 500 not in codes, codes
         assert set(codes) <= {200, 400}, codes
         assert 200 in codes
         made = Account.objects.filter(external_id__startswith=f"R{round_}-")
         assert made.count() == len(set(made.values_list("external_id", flat=True))) == KEYS
+    _figure("accounts", answers)
 
 
 def test_contact_batches_in_opposite_orders(world):
     token = api_token(world.user("ops"))
     Account.objects.filter(pk=world.accounts["acme"].pk).update(external_id="ACME")
+    answers = []
     for round_ in range(ROUNDS):
         rows = [
             {"account_external_id": "ACME", "external_id": f"C{round_}-{n:03}", "name": f"P{n}"}
             for n in range(KEYS)
         ]
         codes = _race(token, "/api/v1/contacts/bulk/", [rows, rows[::-1]])
+        answers += codes
         assert 500 not in codes, codes
         assert set(codes) <= {200, 400}, codes
         made = Contact.objects.filter(external_id__startswith=f"C{round_}-")
         assert made.count() == len(set(made.values_list("external_id", flat=True))) == KEYS
+    _figure("contacts", answers)
 
 
 def test_actual_batches_in_opposite_orders(world):
     token = api_token(world.user("ops"))
     for name in ("acme", "globex", "initech"):
         Account.objects.filter(pk=world.accounts[name].pk).update(external_id=name.upper())
+    answers = []
     for round_ in range(ROUNDS):
         years = range(2000 + 10 * round_, 2010 + 10 * round_)  # 360 keys a round
         rows = [
@@ -85,9 +97,11 @@ def test_actual_batches_in_opposite_orders(world):
             for month in range(1, 13)
         ]
         codes = _race(token, "/api/v1/actuals/bulk/", [rows, rows[::-1], rows[::2]])
+        answers += codes
         assert 500 not in codes, codes
         assert set(codes) <= {200, 400}, codes
         assert 200 in codes
         made = Actual.objects.filter(year__in=years)
         keys = set(made.values_list("account_id", "year", "month"))
         assert made.count() == len(keys) == len(rows)
+    _figure("actuals", answers)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Visit
 from tests.conftest import build_world
-from tests.faults.conftest import api_token, gunicorn, server_environment
+from tests.faults.conftest import api_token, figure, gunicorn, server_environment
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -117,3 +117,7 @@ def test_every_key_is_one_visit_while_workers_are_killed(tmp_path):
     summaries = list(Visit.objects.filter(summary__in=keys).values_list("summary", flat=True))
     assert stuck == {}
     assert len(summaries) == len(set(summaries)) == len(keys)
+    figure(
+        f"killed workers: {len(kills)} SIGKILLs in {KILLING_SECONDS} s, {CLIENTS} clients, "
+        f"{len(keys)} keys, {len(summaries)} visits, {len(set(summaries))} distinct"
+    )
