@@ -265,7 +265,7 @@ WEBHOOK_LEASE_MARGIN_SECONDS = env.float("WEBHOOK_LEASE_MARGIN_SECONDS", default
 # Celery: Redis is the broker and the result store; beat's schedule lives in the
 # database (django-celery-beat) so ops can read and change it in the admin.
 CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="kam")
 CELERY_TASK_ACKS_LATE = True

@@ -3,17 +3,22 @@
 Each test commits one of every kind of due work (tests.reminders.conftest), then
 drives ``reminders.tasks.reminders_sweep`` through real ``celery worker`` processes:
 twice in a row, twice at once on two workers, and killed (SIGKILL) mid-run, before
-and after its commit, with the message redelivered to a fresh worker after a short
-visibility timeout.
+its commit (waiting on the sweep's advisory lock, which the test holds) and after it
+(storing its result in a result store that never answers), with the message
+redelivered to a fresh worker after a short visibility timeout.
 """
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 import redis
 from django.conf import settings
@@ -22,6 +27,7 @@ from config.celery import app
 from kam.models import Notification
 from reminders.engine import SWEEP_KINDS
 from reminders.models import Reminder
+from reminders.services import _LOCK_KEY
 from reminders.tasks import reminders_sweep
 from tests.conftest import build_world
 from tests.reminders.conftest import build_due, sent
@@ -82,13 +88,6 @@ def notification_count():
     return Notification.objects.filter(kind__in=[kind.value for kind in SWEEP_KINDS]).count()
 
 
-def wait_for(path: Path, seconds=120):
-    deadline = time.monotonic() + seconds
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.2)
-
-
 def wait_until_older_than_visibility_timeout():
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     try:
@@ -120,17 +119,55 @@ def test_two_sweeps_at_once_on_two_workers_send_each_reminder_once(start_worker,
     assert Reminder.objects.count() == notification_count() == len(due_committed)
 
 
-@pytest.mark.parametrize("stage", ["before_commit", "after_commit"])
-def test_a_worker_killed_mid_run_is_redelivered_and_sends_nothing_twice(
-    start_worker, due_committed, tmp_path, stage
-):
-    marker = tmp_path / "paused"
-    doomed = start_worker(KAM_TEST_SWEEP_PAUSE=f"{stage}:{marker}")
-    result = reminders_sweep.delay()
-    wait_for(marker)
-    # paused: before the commit nothing is visible yet; after it, everything is
-    expected = 0 if stage == "before_commit" else len(due_committed)
-    assert Reminder.objects.count() == notification_count() == expected
+@contextmanager
+def sweep_lock_held():
+    """Hold the sweep's advisory lock from outside: a sweep started meanwhile waits on
+    it inside its transaction, before it writes anything."""
+    with psycopg.connect(database_url(), autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
+        yield lambda: holder.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND objid = %s AND database = (SELECT oid FROM pg_database"
+            " WHERE datname = current_database())",
+            [_LOCK_KEY & 0xFFFFFFFF],
+        ).fetchone()[0]
+
+
+@contextmanager
+def silent_result_store():
+    """A result store that accepts connections and never answers: a worker whose
+    results go there has committed its sweep and hangs storing the result, before it
+    acknowledges the message. Yields (its URL, whether a worker has connected)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    connected = threading.Event()
+    held = []
+
+    def accept():
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            held.append(client)
+            connected.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"redis://127.0.0.1:{server.getsockname()[1]}/0", connected
+    finally:
+        server.close()
+        for client in held:
+            client.close()
+
+
+def wait_until(condition, seconds=120):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the worker never got there"
+        time.sleep(0.2)
+
+
+def kill_and_redeliver(doomed, start_worker):
     doomed.send_signal(signal.SIGKILL)  # the machine dies: no ack, no reject
     doomed.wait(20)
     # the message stays unacknowledged in Redis; a worker that starts once it is older than
@@ -138,7 +175,37 @@ def test_a_worker_killed_mid_run_is_redelivered_and_sends_nothing_twice(
     # running restores on kombu's own slower cycle, every 100 s: not what is tested here)
     wait_until_older_than_visibility_timeout()
     start_worker()
+
+
+def test_a_worker_killed_before_its_commit_is_redelivered_and_sends_each_once(
+    start_worker, due_committed
+):
+    with sweep_lock_held() as waiting:
+        doomed = start_worker()
+        result = reminders_sweep.delay()
+        wait_until(lambda: waiting() == 1)  # in its transaction, waiting on the lock
+        assert Reminder.objects.count() == notification_count() == 0
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(20)
+    # the killed worker's transaction is gone with its connection; the redelivery does it all
+    wait_until_older_than_visibility_timeout()
+    start_worker()
     outcome = result.get(timeout=180)
-    assert outcome["total"] == len(due_committed) - expected
+    assert outcome["total"] == len(due_committed)
+    assert set(sent()) == due_committed
+    assert Reminder.objects.count() == notification_count() == len(due_committed)
+
+
+def test_a_worker_killed_after_its_commit_is_redelivered_and_sends_nothing_twice(
+    start_worker, due_committed
+):
+    with silent_result_store() as (url, connected):
+        doomed = start_worker(CELERY_RESULT_BACKEND=url)
+        result = reminders_sweep.delay()
+        wait_until(connected.is_set)  # committed; storing its result, not yet acknowledged
+        assert Reminder.objects.count() == notification_count() == len(due_committed)
+        kill_and_redeliver(doomed, start_worker)
+    outcome = result.get(timeout=180)
+    assert outcome["total"] == 0
     assert set(sent()) == due_committed
     assert Reminder.objects.count() == notification_count() == len(due_committed)
