@@ -8,7 +8,7 @@ program called ``.jpg`` are both refused.
 
 import os
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +23,9 @@ class FileType:
     key: str
     content_type: str
     extensions: tuple[str, ...]
-    label: object
+    # not part of the type's identity: a lazy text hashes as its translation, so a type
+    # used as a key (attachments.images.PIL_FORMATS) would not be found in another language
+    label: object = field(compare=False)
     is_image: bool = False
 
 
