@@ -5,7 +5,9 @@ at the site's root (``/sw.js``) so that its scope is the whole site, with the sh
 cache (styles, scripts, icons, the offline page) written in by the server: the names
 of static files change with each deployment (hashed by the manifest storage), so the
 list is made here with ``static()`` and the worker's version changes with it.
-Pages still need the network; the worker only serves the offline page when it fails.
+Pages still need the network, except the visit form: the worker keeps the last copy
+it fetched and serves it offline, and sends the visits saved there
+(static/js/visit-queue.js, Background Sync).
 """
 
 import hashlib
@@ -35,6 +37,8 @@ SHELL = (
     "js/kam.js",
     "js/search.js",
     "js/pwa.js",
+    "js/visit-form.js",
+    "js/visit-queue.js",
     "img/icons/icon-192.png",
     "img/icons/icon-512.png",
 )
@@ -97,6 +101,8 @@ def service_worker(request):
         f"const KAM_STATIC_PREFIX = {json.dumps(static(''))};\n"
         f"const KAM_STATIC_IMMUTABLE = {json.dumps(_hashed_names())};\n"
         f"const KAM_OFFLINE_URL = {json.dumps(offline)};\n"
+        f"const KAM_VISIT_FORM_URL = {json.dumps(reverse('accounts:visit-create'))};\n"
+        f"const KAM_QUEUE_SCRIPT = {json.dumps(static('js/visit-queue.js'))};\n"
     )
     response = HttpResponse(prelude + body, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"

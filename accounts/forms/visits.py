@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Sentiment, VisitKind
 from accounts.models import REVISIT_HORIZON_DAYS, VISIT_NOTE_MAX_LENGTH, Account, Contact
+from attachments.forms import MultipleFileField, MultipleFileInput
 from kam.forms import BootstrapFormMixin
 from kam.models import User
 from kam.scoping import CHANGE
@@ -36,6 +37,30 @@ SENTIMENT_STYLES = {
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 #: how far in the future "when" may be: phone clocks drift, visits do not happen ahead
 FUTURE_TOLERANCE = timedelta(minutes=15)
+#: how many accounts (the user's own first) a phone keeps, with their contacts, for
+#: logging visits offline
+OFFLINE_ACCOUNTS = 200
+
+
+def loggable_accounts(user):
+    """The accounts ``user`` may log a visit on: in their care (the visibility rule's
+    CHANGE) and not archived; their own first (``mine`` 0)."""
+    return (
+        Account.objects.visible_to(user, CHANGE)
+        .active()
+        .annotate(
+            mine=Case(
+                When(owner=user, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("mine", "name")
+    )
+
+
+def loggable_contacts(user):
+    """The people a visit can be logged with: visible to ``user`` and still at their
+    account."""
+    return Contact.objects.visible_to(user).current()
 
 
 def _now_local():
@@ -44,7 +69,15 @@ def _now_local():
 
 class VisitForm(BootstrapFormMixin, forms.Form):
     account = forms.ModelChoiceField(
-        label=_("Account"), queryset=Account.objects.none(), empty_label=_("Choose an account…")
+        label=_("Account"),
+        queryset=Account.objects.none(),
+        empty_label=_("Choose an account…"),
+        error_messages={
+            # also what a visit saved offline hears when its account changed meanwhile
+            "invalid_choice": _(
+                "This account is archived or no longer in your care: choose another account."
+            )
+        },
     )
     kind = forms.ChoiceField(
         label=_("Type"),
@@ -99,6 +132,13 @@ class VisitForm(BootstrapFormMixin, forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
+    photos = MultipleFileField(
+        label=_("Photos"),
+        required=False,
+        widget=MultipleFileInput(
+            attrs={"accept": "image/*", "capture": "environment", "multiple": True}
+        ),
+    )
     client_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
     latitude = forms.FloatField(
         required=False, min_value=-90, max_value=90, widget=forms.HiddenInput
@@ -119,16 +159,7 @@ class VisitForm(BootstrapFormMixin, forms.Form):
         self.fields["next_visit_on"].widget.attrs["max"] = horizon.isoformat()
         if not self.is_bound:
             self.initial.setdefault("client_key", uuid.uuid4())
-        accounts = (
-            Account.objects.visible_to(user, CHANGE)
-            .active()
-            .annotate(
-                mine=Case(
-                    When(owner=user, then=Value(0)), default=Value(1), output_field=IntegerField()
-                )
-            )
-            .order_by("mine", "name")
-        )
+        accounts = loggable_accounts(user)
         self.fields["account"].queryset = accounts
         self.fields["account"].choices = self._account_choices(accounts)
         self.fields["contacts"].queryset = Contact.objects.visible_to(user).active()
@@ -189,8 +220,11 @@ class VisitForm(BootstrapFormMixin, forms.Form):
         return cleaned
 
     def service_data(self) -> dict:
-        """Keyword arguments for accounts.services.visit_log."""
-        return dict(self.cleaned_data)
+        """Keyword arguments for accounts.services.visit_log (the photos go to
+        attachments.services.attachments_add)."""
+        data = dict(self.cleaned_data)
+        data.pop("photos", None)
+        return data
 
     # --- rendering helpers ------------------------------------------------------------------
 
@@ -232,7 +266,30 @@ def contact_options(user, account):
     """The people still at ``account`` that a visit can be logged with."""
     if account is None:
         return Contact.objects.none()
-    return Contact.objects.visible_to(user).current().filter(account=account).order_by("name")
+    return loggable_contacts(user).filter(account=account).order_by("name")
+
+
+def offline_choices(user) -> dict:
+    """What a phone keeps to log visits without a network: the accounts the user may
+    log on (own first, at most OFFLINE_ACCOUNTS) with the contacts the form offers for
+    each. Two queries."""
+    accounts = list(loggable_accounts(user).values("pk", "name")[:OFFLINE_ACCOUNTS])
+    people = {account["pk"]: [] for account in accounts}
+    contacts = (
+        loggable_contacts(user)
+        .filter(account_id__in=list(people))
+        .order_by("name", "pk")
+        .values_list("pk", "account_id", "name", "title")
+    )
+    for pk, account_id, name, title in contacts:
+        people[account_id].append({"id": pk, "name": name, "title": title})
+    return {
+        "user": user.pk,
+        "accounts": [
+            {"id": account["pk"], "name": account["name"], "contacts": people[account["pk"]]}
+            for account in accounts
+        ],
+    }
 
 
 def revisit_shortcuts():

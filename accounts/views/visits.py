@@ -8,20 +8,29 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import OuterRef, Prefetch
-from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import FormView
 
 from accounts import services
 from accounts.choices import VisitKind
 from accounts.filtersets import VisitFilterSet
-from accounts.forms.visits import VisitCommentForm, VisitForm, contact_options, revisit_shortcuts
+from accounts.forms.visits import (
+    VisitCommentForm,
+    VisitForm,
+    contact_options,
+    offline_choices,
+    revisit_shortcuts,
+)
 from accounts.models import Account, Contact, Visit, VisitComment
 from accounts.nested import USER_FIELDS, Nested, with_nested
 from accounts.views.lists import AccountOptions, LookaheadPaginator, requested_page
+from attachments.services import attachments_add
 from kam.capabilities import may
 from kam.forms import add_service_errors
 from kam.queries import select_related_fields
@@ -136,16 +145,50 @@ class VisitCreateView(WriteRoleRequiredMixin, LoginRequiredMixin, FormView):
         )
         return context
 
+    def _queued(self) -> bool:
+        """A visit saved offline, sent by the phone's queue (static/js/visit-queue.js):
+        it reads the answer as JSON instead of following a page."""
+        return self.request.headers.get("Accept", "").startswith("application/json")
+
+    def post(self, request, *args, **kwargs):
+        queued_by = request.headers.get("X-KAM-User")
+        if self._queued() and queued_by is not None and queued_by != str(request.user.pk):
+            # saved on this phone by someone else: only they may send it
+            return JsonResponse(
+                {
+                    "type": "about:blank",
+                    "status": 403,
+                    "title": _("This visit was saved by another user."),
+                    "detail": _("This visit was saved by another user."),
+                },
+                status=403,
+                content_type="application/problem+json",
+            )
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         try:
-            visit, created = services.visit_log(actor=self.request.user, **form.service_data())
+            # the visit and its photos together: a retry of the same client_key finds
+            # the visit (created False) and attaches nothing twice
+            with transaction.atomic():
+                visit, created = services.visit_log(actor=self.request.user, **form.service_data())
+                photos = form.cleaned_data.get("photos") or []
+                if created and photos:
+                    attachments_add(actor=self.request.user, obj=visit, files=photos)
         except ValidationError as error:
             if hasattr(error, "error_dict") and "client_key" in error.error_dict:
                 # The key belongs to someone else's visit: this form needs a fresh one.
                 form.data = form.data.copy()
                 form.data[form.add_prefix("client_key")] = str(uuid.uuid4())
+            if hasattr(error, "error_dict") and "files" in error.error_dict:
+                error = ValidationError({"photos": error.error_dict["files"]})
             add_service_errors(form, error)
             return self.form_invalid(form)
+        if self._queued():
+            return JsonResponse(
+                {"id": visit.pk, "url": visit.get_absolute_url(), "created": created},
+                status=201 if created else 200,
+            )
         if created:
             messages.success(
                 self.request, _("Visit to %(account)s logged.") % {"account": visit.account.name}
@@ -154,6 +197,32 @@ class VisitCreateView(WriteRoleRequiredMixin, LoginRequiredMixin, FormView):
             messages.info(self.request, _("This visit was already saved: it is not logged twice."))
         # the new entry itself, wherever its date puts it in the timeline
         return HttpResponseRedirect(f"{visit.account.get_absolute_url()}#visit-{visit.pk}")
+
+    def form_invalid(self, form):
+        if self._queued():
+            # the API's error shape (kam.api.exceptions): the queue shows the messages
+            return JsonResponse(
+                {
+                    "type": "about:blank",
+                    "status": 400,
+                    "title": _("Invalid input."),
+                    "detail": _("One or more fields are invalid."),
+                    "errors": {name: list(errors) for name, errors in form.errors.items()},
+                },
+                status=400,
+                content_type="application/problem+json",
+            )
+        return super().form_invalid(form)
+
+
+class VisitOfflineChoicesView(WriteRoleRequiredMixin, LoginRequiredMixin, View):
+    """JSON: the accounts and contacts a phone keeps to log visits offline
+    (accounts.forms.visits.offline_choices, the visit form's own choices)."""
+
+    def get(self, request):
+        response = JsonResponse(offline_choices(request.user))
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class VisitContactOptionsView(WriteRoleRequiredMixin, ScopedDetailView):
@@ -233,6 +302,9 @@ class VisitCommentView(WriteRoleRequiredMixin, VisitDetailView):
 urlpatterns = [
     path("visits/", VisitListView.as_view(), name="visit-list"),
     path("visits/new/", VisitCreateView.as_view(), name="visit-create"),
+    path(
+        "visits/offline-choices/", VisitOfflineChoicesView.as_view(), name="visit-offline-choices"
+    ),
     path(
         "visits/contact-options/",
         VisitContactOptionsView.as_view(),

@@ -8,12 +8,20 @@
  *   network, the cache only when it fails;
  * - pages: always the network (they are the user's data, scoped per user); when it
  *   fails, the offline page from the cache;
+ * - the visit form (KAM_VISIT_FORM_URL, whatever its query): the network, its last copy
+ *   kept in PAGES and served when the network fails, so a visit can be logged offline;
  * - everything else (API, downloads, posts): the network, untouched.
+ * Visits saved offline wait in IndexedDB (visit-queue.js, imported here): a Background
+ * Sync sends them; a page tells the worker when its user signs out, and the copy of the
+ * form and the kept accounts and contacts are forgotten.
  */
-/* global KAM_VERSION, KAM_PRECACHE, KAM_STATIC_PREFIX, KAM_STATIC_IMMUTABLE, KAM_OFFLINE_URL */
+/* global KAM_VERSION, KAM_PRECACHE, KAM_STATIC_PREFIX, KAM_STATIC_IMMUTABLE, KAM_OFFLINE_URL,
+   KAM_VISIT_FORM_URL, KAM_QUEUE_SCRIPT, KAMVisitQueue */
 "use strict";
 
 const CACHE = "kam-shell-" + KAM_VERSION;
+const PAGES = "kam-pages";
+importScripts(KAM_QUEUE_SCRIPT);
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -47,6 +55,10 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(KAM_STATIC_IMMUTABLE ? cacheFirst(request) : networkFirst(request));
     return;
   }
+  if (request.mode === "navigate" && url.pathname === KAM_VISIT_FORM_URL) {
+    event.respondWith(visitForm(request));
+    return;
+  }
   if (request.mode === "navigate") {
     event.respondWith(
       fetch(request).catch(() => caches.match(KAM_OFFLINE_URL).then((hit) => hit || Response.error()))
@@ -74,3 +86,49 @@ function networkFirst(request) {
       .catch(() => cache.match(request).then((hit) => hit || Response.error()))
   );
 }
+
+function visitForm(request) {
+  return caches.open(PAGES).then((cache) =>
+    fetch(request)
+      .then((response) => {
+        // the form itself, not a sign-in page it was redirected to
+        if (response.ok && !response.redirected) {
+          cache.put(KAM_VISIT_FORM_URL, response.clone());
+        }
+        return response;
+      })
+      .catch(() =>
+        cache
+          .match(KAM_VISIT_FORM_URL)
+          .then((hit) => hit || caches.match(KAM_OFFLINE_URL))
+          .then((hit) => hit || Response.error())
+      )
+  );
+}
+
+function tellPages() {
+  return self.clients
+    .matchAll({ includeUncontrolled: true })
+    .then((clients) => clients.forEach((client) => client.postMessage({ type: KAMVisitQueue.SYNC_TAG })));
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag !== KAMVisitQueue.SYNC_TAG) {
+    return;
+  }
+  event.waitUntil(
+    KAMVisitQueue.sendAll(null).then((results) =>
+      tellPages().then(() => {
+        if (results.includes("offline")) {
+          throw new Error("no network yet"); // the browser tries the sync again later
+        }
+      })
+    )
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "signed-out") {
+    event.waitUntil(Promise.all([caches.delete(PAGES), KAMVisitQueue.store.forgetChoices()]));
+  }
+});

@@ -83,6 +83,136 @@
     });
   });
 
+  // --- Offline (visit-queue.js keeps the data): the accounts and contacts are kept on
+  // the phone whenever the form opens with a network; without one, the contacts come
+  // from there and "Save" puts the visit, with its photos, in the queue.
+  const queue = window.KAMVisitQueue;
+  const user = Number(form.dataset.user);
+  const accountSelect = form.querySelector("select[name=account]");
+  const occurred = form.querySelector("input[name=occurred_at]");
+  const contactsBox = document.getElementById("visit-contacts");
+  const pad = (n) => String(n).padStart(2, "0");
+  const localNow = (seconds) => {
+    const d = new Date();
+    const minutes = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    return seconds ? `${minutes}:${pad(d.getSeconds())}` : minutes;
+  };
+  // A form from the phone's cache says "now" as of when it was cached: now is now.
+  if (occurred && !navigator.onLine) occurred.value = localNow(false);
+  let prefilled = occurred ? occurred.value : "";
+
+  if (queue && navigator.onLine && form.dataset.offlineChoices) {
+    fetch(form.dataset.offlineChoices, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => (data && data.user === user ? queue.store.keepChoices(data) : null))
+      .then(() => queue.render())
+      .catch(() => undefined);
+  }
+
+  const note = (text) => {
+    const div = document.createElement("div");
+    div.className = "kam-empty-note text-body-secondary small";
+    div.textContent = text;
+    return div;
+  };
+  const offlineContacts = () => {
+    if (!queue || !contactsBox) return;
+    const id = Number(accountSelect && accountSelect.value);
+    if (!id) {
+      contactsBox.replaceChildren(note(form.dataset.chooseAccount));
+      return;
+    }
+    queue.store.choices(user).then((data) => {
+      const account = data && data.accounts.find((a) => a.id === id);
+      if (!account) {
+        contactsBox.replaceChildren(note(form.dataset.noOfflineContacts));
+        return;
+      }
+      if (!account.contacts.length) {
+        contactsBox.replaceChildren(note(form.dataset.noContacts));
+        return;
+      }
+      const group = document.createElement("div");
+      group.className = "list-group kam-check-list";
+      account.contacts.forEach((contact) => {
+        const label = document.createElement("label");
+        label.className = "list-group-item d-flex align-items-center gap-3";
+        label.htmlFor = `visit-contact-${contact.id}`;
+        const box = document.createElement("input");
+        box.className = "form-check-input flex-shrink-0 m-0";
+        box.type = "checkbox";
+        box.name = "contacts";
+        box.value = String(contact.id);
+        box.id = label.htmlFor;
+        const text = document.createElement("span");
+        text.className = "flex-grow-1 min-w-0";
+        const name = document.createElement("span");
+        name.className = "d-block fw-semibold text-truncate";
+        name.textContent = contact.name;
+        text.append(name);
+        if (contact.title) {
+          const title = document.createElement("span");
+          title.className = "d-block small text-body-secondary text-truncate";
+          title.textContent = contact.title;
+          text.append(title);
+        }
+        label.append(box, text);
+        group.append(label);
+      });
+      contactsBox.replaceChildren(group);
+    });
+  };
+  // htmx asks the server for the account's contacts: without a network, the phone answers.
+  form.addEventListener("htmx:beforeRequest", (event) => {
+    if (navigator.onLine) return;
+    event.preventDefault();
+    offlineContacts();
+  });
+  form.addEventListener("htmx:sendError", offlineContacts);
+
+  form.addEventListener("submit", (event) => {
+    if (navigator.onLine || !queue) return; // the normal post
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    const data = new FormData(form);
+    const photosInput = form.querySelector("input[name=photos]");
+    const photos = Array.from((photosInput && photosInput.files) || [], (file) => ({
+      name: file.name,
+      type: file.type,
+      blob: file,
+    }));
+    // The time and place are those of the visit: "now" unless changed, to the second.
+    if (occurred && occurred.value === prefilled) data.set("occurred_at", localNow(true));
+    const fields = [];
+    data.forEach((value, name) => {
+      if (typeof value === "string" && !["csrfmiddlewaretoken", "client_key", "photos"].includes(name)) {
+        fields.push([name, value]);
+      }
+    });
+    const chosen = accountSelect && accountSelect.selectedOptions[0];
+    queue
+      .save({
+        key: queue.newKey(), // the visit's one-time key, made now
+        url: form.action,
+        fields,
+        photos,
+        account: Number(data.get("account")),
+        accountName: chosen ? chosen.textContent.trim() : "",
+        occurredAt: String(data.get("occurred_at")).replace("T", " ").slice(0, 16),
+        csrf: data.get("csrfmiddlewaretoken"),
+      })
+      .then(() => {
+        form.reset();
+        form.querySelectorAll("[data-checkin-latitude], [data-checkin-longitude], [data-checkin-accuracy]").forEach((input) => {
+          input.value = "";
+        });
+        if (occurred) occurred.value = prefilled = localNow(false);
+        form.querySelectorAll("[data-revisit]").forEach((b) => b.classList.remove("active"));
+        offlineContacts();
+        window.scrollTo(0, 0);
+      });
+  });
+
   // --- One submission at a time. The hidden client_key makes a resubmission harmless
   // anyway; this only spares the user a double tap.
   const submit = form.querySelector("[data-submit]");

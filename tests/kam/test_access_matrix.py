@@ -307,6 +307,7 @@ URLS = {
     "accounts:visit-create": Url("page", capability="records.change"),
     "accounts:visit-comment": Url("post", "visit", capability="visits.comment"),
     "accounts:visit-contact-options": Url("page", capability="records.change"),
+    "accounts:visit-offline-choices": Url("page", capability="records.change"),
     "api:visit-list": Url("api-list", "visit"),
     "api:visit-detail": Url("api-detail", "visit"),
     "api:visit-comments": Url("api-post", "visit", capability="visits.comment"),
