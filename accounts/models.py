@@ -300,10 +300,6 @@ class Account(ChoiceLabels, models.Model):
             self.external_id = None
 
     @property
-    def is_archived(self):
-        return self.archived_at is not None
-
-    @property
     def strategic_flags(self):
         flags = []
         if self.is_industry_leader:

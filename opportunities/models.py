@@ -276,10 +276,6 @@ class Opportunity(ChoiceLabels, models.Model):
     def weighted_amount(self):
         return (self.amount * self.probability / 100).quantize(self.amount)
 
-    @property
-    def competitor_list(self):
-        return [name.strip() for name in self.competitors.split(",") if name.strip()]
-
 
 class StageChangeQuerySet(ScopedQuerySet):
     account_path = "opportunity__account"
@@ -443,10 +439,6 @@ class Contract(ChoiceLabels, models.Model):
         super().clean()
         if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
             raise ValidationError({"ends_on": _("The end date must be after the start date.")})
-
-    @property
-    def renewal_on(self):
-        return self.ends_on
 
     @property
     def days_to_renewal(self):

@@ -288,10 +288,6 @@ class Complaint(ChoiceLabels, models.Model):
         return SlaState(self.sla).label
 
     @property
-    def is_awaiting_response(self):
-        return self.status == ComplaintStatus.OPEN
-
-    @property
     def time_to_first_response(self):
         if self.first_response_at is None:
             return None
