@@ -28,6 +28,8 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kam.durations import zone_label
+
 TEXT, NUMBER, MONEY, PERCENT = "text", "number", "money", "percent"
 DATE, DATETIME = "date", "datetime"
 NUMERIC = (NUMBER, MONEY, PERCENT)
@@ -87,7 +89,7 @@ def header_label(column: Column) -> str:
     if column.kind == DATETIME:
         return _("%(label)s (%(zone)s)") % {
             "label": label,
-            "zone": timezone.get_current_timezone_name(),
+            "zone": zone_label(timezone.get_current_timezone_name()),
         }
     return label
 

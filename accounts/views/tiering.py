@@ -37,6 +37,7 @@ from accounts.tiering.models import (
     TierScore,
 )
 from kam.capabilities import may, require
+from kam.durations import zone_label
 from kam.forms import add_service_errors
 from kam.queue import publish
 from kam.scoping import DELETE, VIEW, leads_team, led_teams
@@ -70,12 +71,12 @@ def _schedule_text():
     if hour.isdigit() and minute.isdigit():
         return gettext("Every night at %(time)s (%(zone)s).") % {
             "time": f"{int(hour):02d}:{int(minute):02d}",
-            "zone": zone,
+            "zone": zone_label(zone),
         }
     return gettext("On the schedule %(minute)s %(hour)s * * * (%(zone)s).") % {
         "minute": minute,
         "hour": hour,
-        "zone": zone,
+        "zone": zone_label(zone),
     }
 
 

@@ -26,3 +26,14 @@ def test_a_deadline_reads_in_hours_or_minutes(offset, english, chinese):
         assert deadline_phrase(NOW + offset, NOW) == english
     with translation.override("zh-hans"):
         assert deadline_phrase(NOW + offset, NOW) == chinese
+
+
+def test_a_time_zone_reads_as_people_say_it():
+    from kam.durations import zone_label
+
+    with translation.override("en"):
+        assert zone_label("Asia/Shanghai") == "Beijing time"
+        assert zone_label("Asia/Tokyo") == "UTC+09:00"
+        assert zone_label("America/Caracas") == "UTC-04:00"
+    with translation.override("zh-hans"):
+        assert zone_label("Asia/Shanghai") == "北京时间"
