@@ -24,6 +24,7 @@ from accounts.models import Account, Contact, Visit
 from accounts.service.models import Complaint, RiskEvent
 from accounts.tiering.models import ScoringModel
 from opportunities.models import Contract, Opportunity
+from performance.models import IncentiveRule, ScorecardMeasure
 from plans.models import AccountPlan, PlanTarget
 
 #: never snapshotted, on any model: timestamps, and the search columns derived from the
@@ -73,6 +74,8 @@ ContractEvent = _event_model(Contract, "ContractEvent")
 ComplaintEvent = _event_model(Complaint, "ComplaintEvent")
 RiskEventEvent = _event_model(RiskEvent, "RiskEventEvent")
 ScoringModelEvent = _event_model(ScoringModel, "ScoringModelEvent")
+IncentiveRuleEvent = _event_model(IncentiveRule, "IncentiveRuleEvent")
+ScorecardMeasureEvent = _event_model(ScorecardMeasure, "ScorecardMeasureEvent")
 
 
 class PurgeLog(models.Model):

@@ -11,6 +11,7 @@ from integrations.api import TokenCreateView
 from kam.api.views import TeamViewSet, UserViewSet
 from messaging.api import NotificationViewSet
 from opportunities.api import routes as opportunity_routes
+from performance import api as performance_routes
 from plans.api import routes as plan_routes
 from savedviews import api as saved_view_routes
 
@@ -27,6 +28,7 @@ opportunity_routes.register(router)
 plan_routes.register(router)
 saved_view_routes.register(router)
 attachment_routes.register(router)
+performance_routes.register(router)
 
 urlpatterns = [
     path("auth/token/", TokenCreateView.as_view(), name="auth-token"),

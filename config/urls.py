@@ -29,6 +29,7 @@ urlpatterns = [
     path("opportunities/", include("opportunities.urls")),
     path("plans/", include("plans.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("performance/", include("performance.urls")),
     path("search/", include("search.urls")),
     path("views/", include("savedviews.urls")),
     path("teams/", include("kam.team_urls")),

@@ -69,6 +69,17 @@ CAPABILITIES = {
     "channels.manage": ({ADMIN}, "manage the IM channels"),
     # dashboards
     "dashboard.team": ({SUPERVISOR, EXECUTIVE, ADMIN}, "open the team dashboard"),
+    # scorecards and incentives (a KAM reads their own scorecard)
+    "scorecard.team": (
+        {SUPERVISOR, EXECUTIVE, ADMIN},
+        "compare the scorecards of a team's KAMs (a supervisor: the teams they lead)",
+    ),
+    "scorecard.all": ({EXECUTIVE, ADMIN}, "read every team's scorecards"),
+    "incentives.preview": (
+        {SUPERVISOR, EXECUTIVE, ADMIN},
+        "preview the bonus the incentive rule would pay (never a payroll)",
+    ),
+    "incentives.configure": ({ADMIN}, "set the scorecard's measures and the incentive rule"),
 }
 
 # where "home" takes a role: My day, the team dashboard or the site's home page

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -260,6 +260,16 @@ class ActionItem(ChoiceLabels, models.Model):
 
 class ActualQuerySet(ScopedQuerySet):
     account_path = "account"
+
+    def collections_by(self, key: str):
+        """Invoiced and collected summed per ``key`` (a lookup such as
+        ``account__owner_id``) over these actuals: the two sides of the collection rate
+        (``plans.selectors.collection_rate``). One query when read."""
+        return (
+            self.values(key)
+            .annotate(invoiced=Sum("invoiced"), collected=Sum("collected"))
+            .order_by()
+        )
 
 
 class Actual(models.Model):

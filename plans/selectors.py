@@ -56,6 +56,19 @@ def _spread(quarters: list, months: int) -> Decimal:
     return total.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def collection_rate(collected, invoiced):
+    """The collection rate (回款率), the one definition: collected ÷ invoiced in %, one
+    decimal; None when nothing was invoiced. Read by the account's collections card and
+    the KAM scorecard (over ``ActualQuerySet.collections_by``)."""
+    return _rate(collected or ZERO, invoiced)
+
+
+def period_months(year: int, quarter=None, as_of=None) -> tuple:
+    """The months a period counts: a quarter's three, or the year's elapsed months at
+    ``as_of`` (the current month included), as attainment counts them."""
+    return _period(year, quarter, as_of)[0]
+
+
 def _rate(actual, target):
     if not target:
         return None
@@ -265,6 +278,11 @@ class Collections:
         return sum((getattr(self, name) for name in AGING_BUCKETS), ZERO)
 
     @property
+    def collection_rate(self):
+        """The latest month's ``collection_rate``."""
+        return collection_rate(self.collected, self.invoiced)
+
+    @property
     def risk(self) -> str:
         """The signal the health check reads: high (anything over 60 days), medium
         (31–60 days), low (within 30 days) or none."""
@@ -277,12 +295,16 @@ class Collections:
         return "none"
 
 
-def collections_by_account(*, accounts) -> dict:
+def collections_by_account(*, accounts, until=None) -> dict:
     """{account id: Collections} from each account's latest actual (one query);
-    ``accounts`` is a queryset the caller has already scoped."""
+    ``accounts`` is a queryset the caller has already scoped. ``until`` (year, month)
+    reads the latest actual up to that month (a past period's receivables)."""
+    latest = Actual.objects.filter(account__in=accounts.values("pk"))
+    if until is not None:
+        year, month = until
+        latest = latest.filter(Q(year__lt=year) | Q(year=year, month__lte=month))
     latest = (
-        Actual.objects.filter(account__in=accounts.values("pk"))
-        .order_by("account_id", "-year", "-month")
+        latest.order_by("account_id", "-year", "-month")
         .distinct("account_id")
         .values("account_id", "year", "month", "invoiced", "collected", *AGING_BUCKETS)
     )

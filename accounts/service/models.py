@@ -135,6 +135,19 @@ class ServiceSettings(models.Model):
         return getattr(self, f"response_hours_{severity}")
 
 
+def breached_effectively_q(now=None) -> Q:
+    """The first-response rule's failure, as a condition: breached, or past due without
+    an answer even if the sweep has not run yet (``sla_state`` BREACHED)."""
+    now = now or timezone.now()
+    return Q(breached=True) | Q(status=ComplaintStatus.OPEN, response_due__lt=now)
+
+
+def answered_in_time_q() -> Q:
+    """The first-response rule kept, as a condition: answered and never marked breached
+    (``sla_state`` MET)."""
+    return Q(first_response_at__isnull=False, breached=False)
+
+
 class ComplaintQuerySet(SearchableQuerySet, ScopedQuerySet):
     account_path = "account"
 
@@ -146,8 +159,11 @@ class ComplaintQuerySet(SearchableQuerySet, ScopedQuerySet):
 
     def breached_effectively(self, now=None):
         """Breached, or past due without an answer even if the sweep has not run yet."""
-        now = now or timezone.now()
-        return self.filter(Q(breached=True) | Q(status=ComplaintStatus.OPEN, response_due__lt=now))
+        return self.filter(breached_effectively_q(now))
+
+    def answered_in_time(self):
+        """First answered within the deadline (``sla_state`` MET)."""
+        return self.filter(answered_in_time_q())
 
     def due_soon(self, now=None):
         now = now or timezone.now()

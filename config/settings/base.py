@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "integrations.apps.IntegrationsConfig",
     "messaging.apps.MessagingConfig",
     "reminders.apps.RemindersConfig",
+    "performance.apps.PerformanceConfig",
     "pgtrigger",
     "pghistory",
     "audit.apps.AuditConfig",

@@ -164,6 +164,8 @@ def world(world):
         )[0]
         for name, account in world.accounts.items()
     }
+    # scorecards: one per KAM (the members of the teams)
+    world.scorecards = {name: world.user(name) for name in ("kam_a", "kam_b", "kam_c")}
     return world
 
 
@@ -216,6 +218,17 @@ VISIBLE_ATTACHMENTS = {
     role: {f"att-{name}.png" for name in names} for role, names in VISIBLE_ACCOUNTS.items()
 }
 
+# scorecards: a KAM reads their own, a supervisor their team's KAMs', executives and admins all
+VISIBLE_SCORECARDS = {
+    "kam_a": {"kam_a"},
+    "kam_b": {"kam_b"},
+    "kam_c": {"kam_c"},
+    "sup_east": {"kam_a", "kam_b"},
+    "sup_south": {"kam_c"},
+    "exec": {"kam_a", "kam_b", "kam_c"},
+    "ops": {"kam_a", "kam_b", "kam_c"},
+}
+
 # scope: (expected names by role, world attribute, API field naming a row)
 SCOPES = {
     "account": (VISIBLE_ACCOUNTS, "accounts", "name"),
@@ -244,6 +257,7 @@ SCOPES = {
     "webhook": ({role: {"hook"} if role == "ops" else set() for role in ROLES}, "webhooks", "name"),
     "saved_view": (VISIBLE_SAVED_VIEWS, "saved_views", "name"),
     "attachment": (VISIBLE_ATTACHMENTS, "attachments", "name"),
+    "scorecard": (VISIBLE_SCORECARDS, "scorecards", "username"),
     "webhook_delivery": (
         {role: {"hook"} if role == "ops" else set() for role in ROLES},
         "webhook_deliveries",
@@ -421,6 +435,14 @@ URLS = {
     "dashboards:report-activity": Url("page"),
     "dashboards:report-complaint-sla": Url("page"),
     "dashboards:report-tier-movements": Url("page"),
+    # scorecards and the incentive preview (performance)
+    "performance:scorecard": Url("page"),
+    "performance:kam": Url("detail", "scorecard"),
+    "performance:measures": Url("page", capability="incentives.configure"),
+    "performance:incentives": Url("page", capability="incentives.preview"),
+    "performance:incentive-rule": Url("page", capability="incentives.configure"),
+    "api:scorecard-list": Url("api-list", "scorecard"),
+    "api:scorecard-detail": Url("api-detail", "scorecard"),
     # notification delivery (messaging) and health scores
     "messaging:preferences": Url("page"),
     "messaging:channels": Url("page", capability="channels.manage"),
@@ -513,6 +535,8 @@ BEYOND_URLS = {
     "plans.submit_any": "submits a plan for its owner (plans:submit, its service)",
     "tokens.manage_others": "revokes another's token (integrations services)",
     "service.configure": "the response commitments (accounts.service services, admin site)",
+    "scorecard.team": "whose scorecards a reader compares (performance.selectors.scorecard_kams)",
+    "scorecard.all": "every team's scorecards (performance.selectors.scorecard_kams)",
 }
 
 
@@ -709,6 +733,7 @@ WRITE_EXPECTATIONS = {
     "risk": _record_write,
     "health_score": _no_write,  # computed
     "attachment": _no_write,  # uploaded (POST on the list) and removed, never changed
+    "scorecard": _no_write,  # computed, read-only
 }
 
 
