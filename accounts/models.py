@@ -44,6 +44,7 @@ from accounts.tiering.models import (  # noqa: F401 - registers the tiering mode
 )
 from accounts.validators import validate_credit_code
 from kam.display import ChoiceLabels
+from kam.records import Archivable, ArchivableQuerySet
 from kam.scoping import ScopedQuerySet
 from kam.textsearch import (
     PinyinField,
@@ -55,11 +56,8 @@ from kam.textsearch import (
 )
 
 
-class AccountQuerySet(SearchableQuerySet, ScopedQuerySet):
+class AccountQuerySet(ArchivableQuerySet, SearchableQuerySet, ScopedQuerySet):
     account_path = ""
-
-    def active(self):
-        return self.filter(archived_at__isnull=True)
 
     def with_cadence_due(self, *, today=None, as_of=None, every_account=False):
         """The visit cadence rule, defined here once and read by the lists, My day, the
@@ -114,7 +112,7 @@ class AccountQuerySet(SearchableQuerySet, ScopedQuerySet):
         )
 
 
-class Account(ChoiceLabels, models.Model):
+class Account(ChoiceLabels, Archivable):
     """A key account: the profile the whole product hangs off."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -245,9 +243,6 @@ class Account(ChoiceLabels, models.Model):
         blank=True,
         related_name="+",
     )
-    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # search (kam.textsearch): the name's pinyin, and the document a search matches
     name_pinyin = PinyinField(_("name in pinyin"))
     name_initials = PinyinField(_("name in pinyin initials"), initials=True)
@@ -376,11 +371,8 @@ def cadence_days():
     )
 
 
-class ContactQuerySet(SearchableQuerySet, ScopedQuerySet):
+class ContactQuerySet(ArchivableQuerySet, SearchableQuerySet, ScopedQuerySet):
     account_path = "account"
-
-    def active(self):
-        return self.filter(archived_at__isnull=True)
 
     def current(self):
         """People still at the account."""
@@ -397,7 +389,7 @@ class ContactQuerySet(SearchableQuerySet, ScopedQuerySet):
         return self.annotate(last_contacted_at=Subquery(last))
 
 
-class Contact(ChoiceLabels, models.Model):
+class Contact(ChoiceLabels, Archivable):
     """A person at the account, placed in its org chart."""
 
     account = models.ForeignKey(
@@ -438,9 +430,6 @@ class Contact(ChoiceLabels, models.Model):
     external_id = models.CharField(  # noqa: DJ001 - NULL, not "", so uniqueness skips blanks
         _("external id"), max_length=64, null=True, blank=True
     )
-    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # search (kam.textsearch): the name's pinyin, and the document a search matches
     name_pinyin = PinyinField(_("name in pinyin"))
     name_initials = PinyinField(_("name in pinyin initials"), initials=True)
@@ -486,11 +475,8 @@ class Contact(ChoiceLabels, models.Model):
         return self.level in (ContactLevel.EXECUTIVE, ContactLevel.DECISION)
 
 
-class VisitQuerySet(ScopedQuerySet):
+class VisitQuerySet(ArchivableQuerySet, ScopedQuerySet):
     account_path = "account"
-
-    def active(self):
-        return self.filter(archived_at__isnull=True)
 
     def open_follow_ups(self):
         return self.active().filter(next_visit_on__isnull=False, follow_up_closed_at__isnull=True)
@@ -507,7 +493,7 @@ def _note_limit():
     return [MaxLengthValidator(VISIT_NOTE_MAX_LENGTH)]
 
 
-class Visit(ChoiceLabels, models.Model):
+class Visit(ChoiceLabels, Archivable):
     """Any logged contact with the account: a visit, call, meeting, message."""
 
     account = models.ForeignKey(
@@ -567,9 +553,6 @@ class Visit(ChoiceLabels, models.Model):
     location_accuracy = models.FloatField(
         _("location accuracy (m)"), null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = VisitQuerySet.as_manager()
 

@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext, pgettext, pgettext_l
 from django.utils.translation import gettext_lazy as _
 
 from kam.display import ChoiceLabels
+from kam.records import Archivable, ArchivableQuerySet
 from kam.scoping import ScopedQuerySet
 from kam.textsearch import (
     PinyinField,
@@ -133,11 +134,8 @@ class Stage(BilingualName):
         return self.kind != StageKind.OPEN
 
 
-class OpportunityQuerySet(SearchableQuerySet, ScopedQuerySet):
+class OpportunityQuerySet(ArchivableQuerySet, SearchableQuerySet, ScopedQuerySet):
     account_path = "account"
-
-    def active(self):
-        return self.filter(archived_at__isnull=True)
 
     def open(self):
         return self.filter(stage__kind=StageKind.OPEN)
@@ -172,7 +170,7 @@ class OpportunityQuerySet(SearchableQuerySet, ScopedQuerySet):
         )
 
 
-class Opportunity(ChoiceLabels, models.Model):
+class Opportunity(ChoiceLabels, Archivable):
     """A deal to grow an account: new business, cross-sell, up-sell or renewal."""
 
     account = models.ForeignKey(
@@ -232,9 +230,6 @@ class Opportunity(ChoiceLabels, models.Model):
         blank=True,
         related_name="+",
     )
-    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # search (kam.textsearch): the name's pinyin, and the document a search matches
     name_pinyin = PinyinField(_("name in pinyin"))
     name_initials = PinyinField(_("name in pinyin initials"), initials=True)
@@ -324,11 +319,8 @@ class OpportunityStageChange(models.Model):
         return f"{self.opportunity}: {self.from_stage or '—'} → {self.to_stage}"
 
 
-class ContractQuerySet(SearchableQuerySet, ScopedQuerySet):
+class ContractQuerySet(ArchivableQuerySet, SearchableQuerySet, ScopedQuerySet):
     account_path = "account"
-
-    def active(self):
-        return self.filter(archived_at__isnull=True)
 
     def renewals_due(self, *, on):
         """Live contracts (signed or active) that end on ``on``: the reminders issue asks
@@ -338,7 +330,7 @@ class ContractQuerySet(SearchableQuerySet, ScopedQuerySet):
         )
 
 
-class Contract(ChoiceLabels, models.Model):
+class Contract(ChoiceLabels, Archivable):
     """A contract with an account: term, review by legal and finance, key clauses."""
 
     account = models.ForeignKey(
@@ -401,9 +393,6 @@ class Contract(ChoiceLabels, models.Model):
         blank=True,
         related_name="+",
     )
-    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # search (kam.textsearch): the title's pinyin, and the document a search matches
     title_pinyin = PinyinField(_("title in pinyin"), source="title")
     title_initials = PinyinField(_("title in pinyin initials"), source="title", initials=True)
