@@ -59,9 +59,9 @@ class SlowReceiver:
         self.server.server_close()
 
 
-def _run():
+def _run(sent):
     try:
-        deliveries_send()
+        sent.append(len(deliveries_send()))
     finally:
         connection.close()
 
@@ -76,10 +76,11 @@ def test_a_slow_receiver_gets_each_event_once_and_the_log_matches(settings):
             EventKind.PLAN_APPROVED,
             [(world.accounts["acme"].pk, {"n": number}) for number in range(EVENTS)],
         )
-        first = threading.Thread(target=_run)
+        sent_by_first, sent_by_second = [], []
+        first = threading.Thread(target=_run, args=(sent_by_first,))
         first.start()
         time.sleep(5)  # past the lease of anything claimed at the start
-        second = threading.Thread(target=_run)
+        second = threading.Thread(target=_run, args=(sent_by_second,))
         second.start()
         first.join(60)
         second.join(60)
@@ -88,7 +89,14 @@ def test_a_slow_receiver_gets_each_event_once_and_the_log_matches(settings):
     assert len(deliveries) == EVENTS
     assert sorted(receiver.posts) == sorted(str(d.pk) for d in deliveries)  # once each
     assert {(d.status, d.attempts) for d in deliveries} == {(DeliveryStatus.SUCCEEDED, 1)}
+    # each delivery is claimed just before it is sent, so the second run took some of
+    # what the first had not reached (a run that claims its whole batch up front holds
+    # the rest past their lease, and another run sends them again)
+    assert sent_by_first[0] + sent_by_second[0] == EVENTS
+    assert sent_by_first[0] > 0
+    assert sent_by_second[0] > 0
     figure(
         f"slow receiver ({ANSWER_SECONDS:g} s an answer, lease 4.5 s, two runs): {EVENTS} "
-        f"events, {len(receiver.posts)} posts, {len(deliveries)} deliveries of 1 attempt"
+        f"events, {len(receiver.posts)} posts ({sent_by_first[0]} by the first run, "
+        f"{sent_by_second[0]} by the second), {len(deliveries)} deliveries of 1 attempt"
     )
