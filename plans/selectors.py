@@ -47,13 +47,19 @@ def elapsed_months(year: int, as_of: date) -> int:
 
 def _spread(quarters: list, months: int) -> Decimal:
     """The target for the first ``months`` months: each quarter spread evenly over
-    its three months."""
+    its three months (the plan-target spread; ``spread_sql`` is the same rule in SQL)."""
     total = ZERO
     for index, value in enumerate(quarters):
         first = index * 3
         inside = max(0, min(3, months - first))
         total += Decimal(value or 0) * inside / 3
     return total.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def spread_sql(target: str, quarter: str, months: str) -> str:
+    """``_spread`` for one quarter's row in SQL: ``target`` (of quarter ``quarter``, 1-4)
+    counted for its months within the first ``months`` (SQL expressions, all three)."""
+    return f"{target} * LEAST(GREATEST({months} - 3 * ({quarter} - 1), 0), 3) / 3.0"
 
 
 def collection_rate(collected, invoiced):

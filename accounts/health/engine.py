@@ -52,8 +52,13 @@ from accounts.service.models import Complaint, ComplaintStatus, RiskEvent, RiskS
 from kam.queries import named_sql
 from plans.choices import PlanStatus
 from plans.models import AccountPlan, Actual, PlanTarget
+from plans.selectors import spread_sql
 
 WINDOW_DAYS = 90
+
+#: the plan target of the year's first months (plans.selectors.spread_sql, the rule the
+#: plan card and attainment read in Python)
+_TARGET_TO_DATE = spread_sql("t.revenue", "t.quarter", "%(months)s")
 
 _CHECK_SQL = """
 WITH base AS (
@@ -78,8 +83,7 @@ decision AS (
 ),
 target AS (
     SELECT p.account_id,
-           SUM(t.revenue * LEAST(GREATEST(%(months)s - 3 * (t.quarter - 1), 0), 3) / 3.0)
-               AS target
+           SUM({target_to_date}) AS target
     FROM {plan} p
     JOIN {target} t ON t.plan_id = p.id
     WHERE p.year = %(year)s AND p.status = %(approved)s
@@ -303,7 +307,8 @@ def check_accounts(*, config: dict, today: date, now: datetime) -> int:
     for name, component in _WEIGHT_PARAMS.items():
         params[name] = int(config["weights"][component])
     with connection.cursor() as cursor:
-        cursor.execute(_CHECK_SQL.format(**_tables()).replace("{rows}", rows), params)
+        sql = _CHECK_SQL.format(**_tables(), target_to_date=_TARGET_TO_DATE)
+        cursor.execute(sql.replace("{rows}", rows), params)
         return cursor.rowcount
 
 
