@@ -10,6 +10,7 @@ from django_filters.constants import EMPTY_VALUES
 from django_filters.filters import QuerySetRequestMixin
 
 from kam.choices import Role
+from kam.forms import label_empty_choice
 from kam.models import Team, TeamMembership, User
 
 
@@ -92,6 +93,8 @@ class FilterSet(django_filters.FilterSet):
         form_class = _FORM_CLASSES.get(key)
         if form_class is None:
             form_class = super().get_form_class()
+            for field in form_class.base_fields.values():
+                label_empty_choice(field, _("Any"))
             for name in _per_request(self.filters):
                 field = form_class.base_fields[name]
                 field.queryset = field.queryset.none()

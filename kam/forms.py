@@ -4,6 +4,25 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+#: Django's placeholder for "nothing chosen" in a select: no word in any language
+DASHES = "---------"
+
+
+def label_empty_choice(field, label) -> None:
+    """A select's empty option reads ``label`` ("Choose…" in a form, "Any" in a filter
+    bar) instead of Django's dashes."""
+    if hasattr(field, "empty_label"):  # model choices, and django-filter's choice fields
+        if field.empty_label == DASHES:
+            field.empty_label = label
+    elif isinstance(field, forms.ChoiceField):  # a model field's choices with blank=True
+        choices = list(field.choices)
+        if any(value == "" and str(text) == DASHES for value, text in choices):
+            field.choices = [
+                (value, label if value == "" and str(text) == DASHES else text)
+                for value, text in choices
+            ]
 
 
 class BootstrapFormMixin:
@@ -16,6 +35,7 @@ class BootstrapFormMixin:
     def style_widgets(self):
         size = "-lg" if self.large else ""
         for field in self.fields.values():
+            label_empty_choice(field, _("Choose…"))
             widget = field.widget
             if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
                 css = "form-check-input"

@@ -152,6 +152,10 @@ class StageForm(BootstrapFormMixin, forms.ModelForm):
         model = Stage
         fields = ["name", "name_zh", "order", "probability", "kind", "is_active"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
 
 class ProductLineForm(BootstrapFormMixin, forms.ModelForm):
     large = False
@@ -159,6 +163,10 @@ class ProductLineForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = ProductLine
         fields = ["name", "name_zh", "code", "order", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
 
     def _post_clean(self):
         pass  # uniqueness of the code is reported by the service
