@@ -53,9 +53,10 @@ TEXT_WIDTHS = {390, 1920}  # what text shows changes at the phone and the wide b
 LANGUAGES = ("en", "zh-hans")
 ROLES = {"kam": "kam_a", "supervisor": "sup_east", "executive": "exec"}
 PAGE_KINDS = ("page", "list", "detail", "edit")
-# not pages of their own: htmx fragments and a file download
+# not pages of their own: htmx fragments, a file download and the visit form's offline JSON
 NOT_PAGES = {
     "accounts:visit-contact-options",
+    "accounts:visit-offline-choices",
     "opportunities:board-column",
     "integrations:import-template",
 }
