@@ -22,6 +22,7 @@ from accounts.choices import (
     Sentiment,
     VisitKind,
 )
+from accounts.geo import distance_label, distance_m
 from accounts.health.models import (  # noqa: F401 - registers the health models
     HealthChange,
     HealthSettings,
@@ -232,6 +233,17 @@ class Account(ChoiceLabels, Archivable):
     )
     health_checked_at = models.DateTimeField(_("health checked at"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    # the address's coordinates, typed in or imported (no geocoding): a check-in is then
+    # shown as a distance to the address (accounts.geo)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )  # fmt: skip
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )  # fmt: skip
     tags = ArrayField(
         models.CharField(max_length=40), verbose_name=_("tags"), default=list, blank=True
     )
@@ -612,6 +624,17 @@ class Visit(ChoiceLabels, Archivable):
     @property
     def is_checked_in(self):
         return self.latitude is not None and self.longitude is not None
+
+    @property
+    def check_in_distance(self) -> str | None:
+        """How far from the account's address the check-in was ("110 m", "2.4 km"), if
+        both the check-in and the account have coordinates."""
+        account = self.account
+        if not self.is_checked_in or account.latitude is None or account.longitude is None:
+            return None
+        return distance_label(
+            distance_m(self.latitude, self.longitude, account.latitude, account.longitude)
+        )
 
 
 class VisitCommentQuerySet(ScopedQuerySet):

@@ -87,7 +87,7 @@ class AccountForm(BootstrapFormMixin, forms.ModelForm):
             "parent", "owner", "status", "is_industry_leader", "is_reference_customer",
             "has_channel_value", "cooperation_since", "credit_rating", "credit_limit",
             "estimated_wallet", "annual_revenue_estimate", "gross_margin_estimate",
-            "growth_potential", "description",
+            "growth_potential", "description", "address", "latitude", "longitude",
         ]  # fmt: skip
         widgets = {
             "cooperation_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -103,6 +103,8 @@ class AccountForm(BootstrapFormMixin, forms.ModelForm):
                 attrs={"min": 1, "max": 5, "inputmode": "numeric"}
             ),
             "description": forms.Textarea(attrs={"rows": 4}),
+            "latitude": forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+            "longitude": forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
             "credit_code": forms.TextInput(
                 attrs={"autocapitalize": "characters", "spellcheck": "false", "maxlength": 18}
             ),
@@ -111,6 +113,7 @@ class AccountForm(BootstrapFormMixin, forms.ModelForm):
     #: the sections of the page, in order: (heading, field names)
     sections = (
         (_("Profile"), ("name", "legal_name", "credit_code", "external_id", "industry", "region")),
+        (_("Address"), ("address", "latitude", "longitude")),
         (_("Status and ownership"), ("status", "owner", "parent")),
         (_("Strategic significance"),
          ("is_industry_leader", "is_reference_customer", "has_channel_value", "tags")),

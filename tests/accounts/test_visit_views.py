@@ -9,9 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Sentiment, VisitKind
-from accounts.models import REVISIT_HORIZON_DAYS, VISIT_NOTE_MAX_LENGTH, Visit, VisitComment
+from accounts.models import (
+    REVISIT_HORIZON_DAYS,
+    VISIT_NOTE_MAX_LENGTH,
+    Account,
+    Visit,
+    VisitComment,
+)
 from kam.choices import NotificationKind
-from kam.models import Notification
+from kam.models import Notification, User
 from tests.factories import AccountFactory, ContactFactory, VisitFactory
 
 LIST = reverse("accounts:visit-list")
@@ -473,9 +479,13 @@ def test_detail_shows_everything_about_the_visit(client, world):
     response = client.get(detail(visit))
     assert response.status_code == 200
     page = response.content.decode()
-    for text in ("Ann An", "Long talk", "They will sign", "Send the contract", "31.230416",
-                 "121.473701", "within 12 m", world.user("kam_b").display_name):  # fmt: skip
+    for text in ("Ann An", "Long talk", "They will sign", "Send the contract",
+                 "within 12 m", world.user("kam_b").display_name):  # fmt: skip
         assert text in page
+    # a check-in is a place and a distance, never raw coordinates
+    assert "31.230416" not in page
+    assert "121.473701" not in page
+    assert "Unknown: the account's address has no coordinates." in page
     assert "openstreetmap" not in page  # no external links
     assert comment(visit) not in page  # a KAM does not review visits
 
@@ -623,3 +633,29 @@ def test_a_revisit_more_than_two_years_ahead_is_a_field_error(client, world):
     response = client.post(CREATE, visit_data(acme, next_visit_on=horizon.isoformat()))
     assert response.status_code == 302
     assert Visit.objects.get().next_visit_on == horizon
+
+
+@pytest.mark.parametrize(
+    ("north_m", "english", "chinese"),
+    [(111, "110 m", "110 米"), (2450, "2.4 km", "2.4 公里"), (18_000, "18 km", "18 公里")],
+)
+def test_a_check_in_reads_as_a_distance_to_the_account_address(
+    client, world, north_m, english, chinese
+):
+    acme = world.accounts["acme"]
+    Account.objects.filter(pk=acme.pk).update(
+        address="上海市浦东新区世纪大道 100 号",
+        latitude=Decimal("31.230400"),
+        longitude=Decimal("121.473700"),
+    )
+    north = Decimal(str(round(31.2304 + north_m / 111_195, 6)))  # metres per degree
+    visit = VisitFactory(
+        account=acme, latitude=north, longitude=Decimal("121.473700"), location_accuracy=20
+    )
+    client.force_login(world.user("kam_a"))
+    page = client.get(detail(visit)).content.decode()
+    assert "上海市浦东新区世纪大道 100 号" in page
+    assert f"{english} from the account's address" in page
+    assert str(north) not in page
+    User.objects.filter(pk=world.user("kam_a").pk).update(language="zh-hans")
+    assert f"距客户地址 {chinese}" in client.get(detail(visit)).content.decode()
