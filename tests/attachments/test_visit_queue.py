@@ -111,7 +111,8 @@ def test_offline_choices_follow_the_visibility_rule(client, member, django_asser
     client.force_login(member)
     url = reverse("accounts:visit-offline-choices")
     client.get(url)  # the session and the user, once
-    response = client.get(url)
+    with django_assert_num_queries(4):  # session, user, the accounts, their contacts
+        response = client.get(url)
     assert response.json() == {
         "user": member.pk,
         "accounts": [
@@ -123,6 +124,11 @@ def test_offline_choices_follow_the_visibility_rule(client, member, django_asser
         ],
     }
     assert response["Cache-Control"] == "private, no-store"
+    # the same queries for more accounts and contacts
+    for index in range(3):
+        ContactFactory(account=AccountFactory(owner=member, name=f"More {index}"))
+    with django_assert_num_queries(4):
+        assert len(client.get(url).json()["accounts"]) == 4
 
 
 def test_photos_are_taken_in_chinese_too(client, member):
