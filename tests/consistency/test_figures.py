@@ -255,3 +255,32 @@ def test_the_team_attainment_chart_is_the_sum_of_the_plan_vs_actual_report(data)
     chart = dashboard["charts"]["attainment"]
     assert chart["actual"][quarter] == float(sum(row["actual"] for row in report)), (chart, report)
     assert chart["target"][quarter] == float(sum(row["target"] for row in report)), (chart, report)
+
+
+# --- the KAM scorecard ------------------------------------------------------------------
+
+
+def test_the_scorecard_reads_the_dashboards_and_service_cards_figures(data):
+    """The scorecard's attainment and visit cadence are the team dashboard's, its NPS the
+    service card's (kam_a's surveys are all on acme)."""
+    from accounts.service.selectors import account_service_card
+    from performance.selectors import period_from, scorecards
+
+    rows = _dashboard_rows(data)
+    kams = [data.user("kam_a"), data.user("kam_b")]
+    cards = scorecards(
+        user=data.user("sup_east"), kams=kams, period=period_from({}), team=data.teams["East"]
+    )
+    for card in cards:
+        row = rows[card.kam.username]
+        kept = (row.accounts - row.past_cadence) * 100 / Decimal(row.accounts)
+        figures = {
+            "scorecard attainment": card.figure("attainment").value,
+            "dashboard attainment": row.quarter_rate,
+            "scorecard cadence": card.figure("cadence").value,
+            "dashboard cadence": kept.quantize(Decimal("0.1")),
+        }
+        assert figures["scorecard attainment"] == figures["dashboard attainment"], figures
+        assert figures["scorecard cadence"] == figures["dashboard cadence"], figures
+    nps = next(card for card in cards if card.kam.username == "kam_a").figure("nps").value
+    assert nps == account_service_card(account=data.accounts["acme"]).nps == 0
