@@ -4,7 +4,7 @@ Idempotent: a second run finds the demo users and changes nothing.
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
@@ -23,6 +23,7 @@ from accounts.choices import (
     Sentiment,
     VisitKind,
 )
+from accounts.health.models import HealthStatus
 from accounts.health.services import health_check_run
 from accounts.models import Account, AccountTeamMember, Contact, Visit
 from accounts.service.models import (
@@ -43,7 +44,13 @@ from kam.models import User
 from opportunities.choices import OpportunityType, StageKind
 from opportunities.models import ProductLine, Stage
 from opportunities.services import opportunity_create, opportunity_move_stage
-from plans.services import actuals_upsert, plan_approve, plan_create, plan_submit
+from plans.services import (
+    action_item_create,
+    actuals_upsert,
+    plan_approve,
+    plan_create,
+    plan_submit,
+)
 
 NAMES = {
     "en": {
@@ -121,6 +128,173 @@ NAMES = {
 }
 
 TEAMS = {"sup.east": ["kam.li", "kam.wang", "kam.zhao"], "sup.south": ["kam.chen", "kam.liu"]}
+
+#: each demo company's industry and city, in the order of NAMES' company lists: the
+#: industry matches the name (a telecom is in telecom, a parts maker in automotive)
+COMPANY_FACTS = (
+    (Industry.CHEMICALS, "tianjin"),  # Northwind Steel Group: materials
+    (Industry.LOGISTICS, "shanghai"),
+    (Industry.HEALTHCARE, "suzhou"),
+    (Industry.ELECTRONICS, "shenzhen"),
+    (Industry.RETAIL, "wuhan"),  # Golden Grain Foods: consumer goods
+    (Industry.AUTOMOTIVE, "guangzhou"),
+    (Industry.ENERGY, "beijing"),
+    (Industry.RETAIL, "hangzhou"),
+    (Industry.TELECOM, "beijing"),
+    (Industry.CHEMICALS, "shanghai"),
+    (Industry.MANUFACTURING, "shenyang"),
+    (Industry.MANUFACTURING, "hangzhou"),  # Lotus Textiles
+    (Industry.HEALTHCARE, "chengdu"),  # Crescent Hospitals
+    (Industry.LOGISTICS, "shanghai"),  # Orient Shipping
+    (Industry.CONSTRUCTION, "beijing"),
+    (Industry.ELECTRONICS, "shenzhen"),  # Pearl Delta Semiconductors
+    (Industry.LOGISTICS, "chengdu"),  # Skyline Airlines: transport
+    (Industry.CHEMICALS, "xian"),  # Redstone Mining: materials
+    (Industry.MANUFACTURING, "guangzhou"),  # Willow Home Appliances
+    (Industry.HEALTHCARE, "suzhou"),  # Phoenix Medical Devices
+)
+#: city: region, Chinese district and street, English district and street, coordinates
+CITIES = {
+    "shanghai": (
+        Region.EAST,
+        "上海市浦东新区",
+        "张江路",
+        "Pudong, Shanghai",
+        "Zhangjiang Road",
+        31.2049,
+        121.5986,
+    ),
+    "suzhou": (
+        Region.EAST,
+        "江苏省苏州市工业园区",
+        "星湖街",
+        "Suzhou Industrial Park",
+        "Xinghu Street",
+        31.2989,
+        120.7153,
+    ),
+    "hangzhou": (
+        Region.EAST,
+        "浙江省杭州市滨江区",
+        "江南大道",
+        "Binjiang, Hangzhou",
+        "Jiangnan Avenue",
+        30.2084,
+        120.2120,
+    ),
+    "shenzhen": (
+        Region.SOUTH,
+        "广东省深圳市南山区",
+        "科技园路",
+        "Nanshan, Shenzhen",
+        "Keji Park Road",
+        22.5405,
+        113.9530,
+    ),
+    "guangzhou": (
+        Region.SOUTH,
+        "广东省广州市黄埔区",
+        "开创大道",
+        "Huangpu, Guangzhou",
+        "Kaichuang Avenue",
+        23.1700,
+        113.4800,
+    ),
+    "beijing": (
+        Region.NORTH,
+        "北京市朝阳区",
+        "建国路",
+        "Chaoyang, Beijing",
+        "Jianguo Road",
+        39.9087,
+        116.4600,
+    ),
+    "tianjin": (
+        Region.NORTH,
+        "天津市滨海新区",
+        "黄海路",
+        "Binhai, Tianjin",
+        "Huanghai Road",
+        39.0300,
+        117.7100,
+    ),
+    "wuhan": (
+        Region.CENTRAL,
+        "湖北省武汉市东湖高新区",
+        "光谷大道",
+        "Optics Valley, Wuhan",
+        "Guanggu Avenue",
+        30.4800,
+        114.4100,
+    ),
+    "chengdu": (
+        Region.SOUTHWEST,
+        "四川省成都市高新区",
+        "天府大道",
+        "High-tech Zone, Chengdu",
+        "Tianfu Avenue",
+        30.5500,
+        104.0600,
+    ),
+    "xian": (
+        Region.NORTHWEST,
+        "陕西省西安市高新区",
+        "锦业路",
+        "High-tech Zone, Xi'an",
+        "Jinye Road",
+        34.1900,
+        108.8700,
+    ),
+    "shenyang": (
+        Region.NORTHEAST,
+        "辽宁省沈阳市铁西区",
+        "北二路",
+        "Tiexi, Shenyang",
+        "Bei'er Road",
+        41.8000,
+        123.3700,
+    ),
+}
+#: what each kind of visit purpose can be (a dinner is not a call), in VISITS' order
+VISIT_KINDS = (
+    (VisitKind.ONSITE, VisitKind.MEETING),  # quarterly business review
+    (VisitKind.ONSITE, VisitKind.MEETING, VisitKind.EVENT),  # product introduction
+    (VisitKind.MEETING, VisitKind.ONSITE),  # price negotiation
+    (VisitKind.CALL, VisitKind.ONSITE, VisitKind.WECHAT),  # complaint follow-up
+    (VisitKind.EXECUTIVE_MEETING,),  # executive lunch
+    (VisitKind.ONSITE, VisitKind.MEETING),  # technical workshop
+    (VisitKind.MEETING, VisitKind.CALL, VisitKind.EMAIL),  # contract renewal
+)
+#: an approved plan's analysis and first actions (SWOT lists, action titles)
+PLAN_CONTENT = {
+    "en": {
+        "strengths": [
+            "Sole supplier on two production lines",
+            "Strong ties with the plant manager",
+        ],
+        "weaknesses": ["Lead times longer than the competition", "No presence at the new site yet"],
+        "opportunities": [
+            "New plant planned for next year",
+            "Spare-parts framework contract up for tender",
+        ],
+        "threats": [
+            "A local competitor pricing 8% lower",
+            "Procurement centralised at group level",
+        ],
+        "actions": [
+            "Executive visit to the new plant site",
+            "Propose a spare-parts framework contract",
+            "Quarterly business review with procurement",
+        ],
+    },
+    "zh": {
+        "strengths": ["两条产线的独家供应商", "与厂长关系稳固"],
+        "weaknesses": ["交期长于竞争对手", "尚未进入新厂区"],
+        "opportunities": ["明年新建工厂", "备件框架合同即将招标"],
+        "threats": ["本地竞争对手报价低 8%", "采购权上收至集团"],
+        "actions": ["高层走访新厂区", "提交备件框架合同方案", "与采购部开展季度业务回顾"],
+    },
+}
 
 PEOPLE = {
     "en": {
@@ -212,8 +386,8 @@ PEOPLE = {
                 "Followed up on the late delivery; agreed a corrective plan with logistics.",
             ),
             (
-                "Relationship dinner",
-                "Dinner with the management team; good atmosphere, they "
+                "Executive lunch",
+                "Lunch with the management team; good atmosphere, they "
                 "mentioned a new plant being planned.",
             ),
             (
@@ -291,7 +465,7 @@ PEOPLE = {
             ("新产品线推介", "介绍新产品线；对方技术部希望下月拿样试产。"),
             ("年度价格谈判", "沟通年度调价；对方期望采购额超过 500 万后给予返利。"),
             ("投诉跟进", "跟进延迟交货问题；与物流部门商定整改方案。"),
-            ("高层商务宴请", "与对方管理层共进晚餐，气氛良好，对方提到正在筹建新工厂。"),
+            ("高层商务午餐", "与对方管理层共进午餐，气氛良好，对方提到正在筹建新工厂。"),
             ("技术交流会", "与对方工程师联合研讨工艺优化，形成两项改进建议待核算成本。"),
             ("合同续签沟通", "逐条沟通续约条款；对方法务预计两周内完成审核。"),
         ],
@@ -391,6 +565,7 @@ class Command(BaseCommand):
         complaints = self._service(accounts, lang, rng)
         accounts_score()
         health_check_run()
+        self._status_from_health(accounts)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {User.objects.count()} users, {len(accounts)} accounts, "
@@ -399,6 +574,18 @@ class Command(BaseCommand):
                 f"{complaints} complaints."
             )
         )
+
+    @staticmethod
+    def _status_from_health(accounts):
+        """An account is "at risk" when its health says so (red), and a healthy one is
+        not: the lifecycle status agrees with the health score people see beside it."""
+        ids = [account.pk for account in accounts]
+        Account.objects.filter(pk__in=ids, health_status=HealthStatus.RED).exclude(
+            status=AccountStatus.PROSPECT
+        ).update(status=AccountStatus.AT_RISK)
+        Account.objects.filter(pk__in=ids, status=AccountStatus.AT_RISK).exclude(
+            health_status=HealthStatus.RED
+        ).update(status=AccountStatus.ACTIVE)
 
     def _actuals(self, accounts, ops, rng):
         """Twelve months of ERP figures for three accounts in four: what tiering reads."""
@@ -530,6 +717,7 @@ class Command(BaseCommand):
         """This year's plan for the five largest accounts: four approved, one draft."""
         year = timezone.localdate().year
         largest = sorted(accounts, key=lambda a: a.annual_revenue_estimate, reverse=True)[:5]
+        content = PLAN_CONTENT[lang]
         for index, account in enumerate(largest):
             quarter = (account.annual_revenue_estimate / 4).quantize(Decimal("1"))
             targets = {q: {"revenue": quarter, "new_business": 0} for q in (1, 2, 3, 4)}
@@ -543,7 +731,18 @@ class Command(BaseCommand):
                 if lang == "en"
                 else "提升钱包份额，签下年度框架合同。",
                 targets=targets,
+                **{
+                    key: content[key]
+                    for key in ("strengths", "weaknesses", "opportunities", "threats")
+                },
             )
+            for month, title in enumerate(content["actions"], start=1):
+                action_item_create(
+                    actor=account.owner,
+                    plan=plan,
+                    title=title,
+                    due_on=timezone.localdate() + timedelta(days=30 * month),
+                )
             if index < 4:
                 plan_submit(actor=account.owner, plan=plan)
                 supervisor = User.objects.filter(led_teams__memberships__user=account.owner)[0]
@@ -551,8 +750,9 @@ class Command(BaseCommand):
         return len(largest)
 
     def _accounts(self, names, kams, rng):
-        companies = list(names["companies"])
+        companies = list(zip(names["companies"], COMPANY_FACTS, strict=True))
         rng.shuffle(companies)
+        zh = not names["companies"][0].isascii()
         today = timezone.localdate()
         statuses = [AccountStatus.ACTIVE] * 6 + [AccountStatus.AT_RISK, AccountStatus.PROSPECT]
         accounts = Account.objects.bulk_create(
@@ -563,8 +763,9 @@ class Command(BaseCommand):
                     credit_code=credit_code(rng),
                     external_id=f"ERP-{10001 + index}",
                     owner=kams[index % len(kams)],
-                    industry=rng.choice(Industry.values[:-1]),
-                    region=rng.choice(Region.values[:4]),
+                    industry=industry,
+                    region=CITIES[city][0],
+                    **self._address(city, index, zh),
                     status=rng.choice(statuses),
                     is_industry_leader=index % 4 == 0,
                     is_reference_customer=index % 5 == 1,
@@ -579,7 +780,7 @@ class Command(BaseCommand):
                     growth_potential=rng.randint(1, 5),
                     tags=rng.sample(["steel", "export", "ISO9001", "key-project", "SOE"], 2),
                 )
-                for index, company in enumerate(companies)
+                for index, (company, (industry, city)) in enumerate(companies)
             ]
         )
         # A group: the first account of the first KAM heads two subsidiaries of the same owner.
@@ -599,6 +800,26 @@ class Command(BaseCommand):
             ]
         )
         return accounts
+
+    @staticmethod
+    def _address(city, index, zh):
+        """A street address in the company's city; most with coordinates (typed in by
+        sales ops), every fifth without, as in real books."""
+        _region, district_zh, street_zh, district_en, street_en, lat, lon = CITIES[city]
+        number = 10 + index * 7
+        address = (
+            f"{district_zh}{street_zh} {number} 号"
+            if zh
+            else f"{number} {street_en}, {district_en}"
+        )
+        if index % 5 == 4:
+            return {"address": address}
+        offset = Decimal(index % 7) / 1000  # a few hundred metres apart
+        return {
+            "address": address,
+            "latitude": Decimal(str(lat)) + offset,
+            "longitude": Decimal(str(lon)) - offset,
+        }
 
     def _org_charts(self, accounts, lang, rng):
         people = PEOPLE[lang]
@@ -672,15 +893,26 @@ class Command(BaseCommand):
         rows, links = [], []
         for account in accounts:
             chart = self._charts[account.pk]
-            when = now - timedelta(days=365)
+            day = timezone.localdate() - timedelta(days=365)
             while True:
-                when += timedelta(days=rng.randint(7, 40), hours=rng.randint(0, 8))
+                day += timedelta(days=rng.randint(7, 40))
+                if day.weekday() >= 5:  # customers are met on working days
+                    day += timedelta(days=7 - day.weekday())
+                choice = rng.randrange(len(people["visits"]))
+                purpose, summary = people["visits"][choice]
+                kinds = VISIT_KINDS[choice]
+                # in working hours: lunch at noon, the rest between 9:00 and 17:30
+                hour, minute = (
+                    (12, 0)
+                    if kinds == (VisitKind.EXECUTIVE_MEETING,)
+                    else (rng.randint(9, 16), rng.choice([0, 15, 30]))
+                )
+                when = timezone.make_aware(datetime.combine(day, time(hour, minute)))
                 if when > now:
                     break
-                purpose, summary = rng.choice(people["visits"])
                 visit = Visit(
                     account=account,
-                    kind=rng.choice(VisitKind.values),
+                    kind=rng.choice(kinds),
                     occurred_at=when,
                     logged_by=account.owner,
                     purpose=purpose,
