@@ -148,7 +148,7 @@ class Gunicorn:
 
     def stop(self):
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(signal.SIGINT)  # quick shutdown: the test is over
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
