@@ -19,6 +19,21 @@ from tests.factories import PASSWORD, AccountFactory, ContactFactory, UserFactor
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 QUEUE = "#visit-queue"
+FORGOTTEN = """async () => {
+  for (let i = 0; i < 50; i++) {
+    const page = await caches.has("kam-pages");
+    const kept = await new Promise((resolve) => {
+      const open = indexedDB.open("kam-offline");
+      open.onsuccess = () => {
+        const read = open.result.transaction("choices").objectStore("choices").count();
+        read.onsuccess = () => resolve(read.result);
+      };
+    });
+    if (!page && kept === 0) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}"""
 KEPT = """async (user) => {
   for (let i = 0; i < 100; i++) {
     const kept = await window.KAMVisitQueue.store.choices(user).catch(() => null);
@@ -165,3 +180,8 @@ def test_visit_logged_offline_is_sent_once_with_its_photos(
     expect(phone.locator("section#attachments img")).to_have_count(2)
     expect(phone.locator("section#attachments")).to_contain_text("附件")
     screenshot(phone, "visit-photos-offline-zh-hans-phone")
+
+    # signing out forgets the kept form and the accounts and contacts kept for it
+    phone.evaluate("document.querySelector('form[data-sign-out]').requestSubmit()")
+    phone.wait_for_url("**/login/**")
+    assert phone.evaluate(FORGOTTEN)
