@@ -27,7 +27,7 @@ def seed(apps, schema_editor):
             version=1, target_bonus=10000,
             bands=[["0", "0"], ["80", "0.5"], ["100", "1"], ["120", "1.5"]],
             gate_collection_rate=80, gate_attainment_ceiling=100, cap=20000,
-            note="Default rule",
+            note="",
         )  # fmt: skip
 
 
