@@ -284,3 +284,28 @@ def test_the_pages_run_a_fixed_number_of_queries_for_3_and_30_kams(client, team)
     # measured: the comparison 16, a KAM's page 29 (their card and their team's ranking),
     # a drill-down 30, the incentive preview 18, the API list 16
     assert small == {"comparison": 16, "kam": 29, "drill-down": 30, "incentives": 18, "api": 16}
+
+
+def test_a_drill_down_exports_its_rows(client, team):
+    client.force_login(team.user("sup_east"))
+    url = reverse("performance:kam", args=[team.user("kam_a").pk])
+    response = client.get(url, {"measure": "nps", "export": "xlsx"})
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sorted(row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)) == [5, 9, 10]
+    assert ExportRecord.objects.filter(what="performance:nps", row_count=3).exists()
+
+
+def test_a_past_year_and_a_wrong_period_still_answer(client, team):
+    client.force_login(team.user("sup_east"))
+    last_year = timezone.localdate().year - 1
+    response = client.get(reverse("performance:scorecard"), {"year": last_year, "quarter": ""})
+    assert response.status_code == 200
+    card = next(c for c in response.context["cards"] if c.kam.username == "kam_a")
+    assert card.figure("attainment").value is None  # no target nor actual that year
+    assert response.context["period"].label == str(last_year)
+    # a page falls back to the current quarter on a wrong value (the API answers 400)
+    wrong = client.get(reverse("performance:scorecard"), {"year": "x", "quarter": "9"})
+    assert wrong.status_code == 200
+    assert wrong.context["period"] == selectors.period_from({})
