@@ -4,7 +4,8 @@ The pages are the access matrix's GET pages (``tests/kam/test_access_matrix.py``
 ``URLS`` of kind page, list, detail and edit), so a page added there is walked here
 too. Each page is opened once per role and language and then measured at each width
 by resizing the window at 390, 1280, 1440 and 1920 px (the layout is media-query
-driven: one load instead of four). Roles: a KAM and a supervisor on every page they may
+driven: one load instead of four); the roles of a language are walked at the same time,
+each in a thread with a browser of its own. Roles: a KAM and a supervisor on every page they may
 open, an executive on the dashboards; the language is the user's ``language`` field.
 
 What fails a page, per width:
@@ -24,6 +25,8 @@ that people look at by eye (My day, the account page on a phone, the board at
 """
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -34,10 +37,12 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
 
 from accounts.models import Account, Contact
 from kam.models import Team, User
 from opportunities.models import ProductLine
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import PASSWORD, OpportunityFactory, VisitFactory
 from tests.kam import test_access_matrix as matrix
 
@@ -270,76 +275,108 @@ def _pages(role):
     return pages
 
 
-def test_every_page_fits_every_width_in_both_languages(browser, world, live_server):
+def _walk(base_url, world, role, language, data_words, budget):
+    """Every page ``role`` may open, in ``language``, measured at each width: (findings,
+    pages visited). Runs in a thread of its own with its own browser: the roles of one
+    language are walked in parallel (the users' language is set before)."""
+    findings, visited = [], 0
+    username = ROLES[role]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+        errors = []
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if message.type == "error" else None,
+        )
+        page.goto(f"{base_url}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base_url}/")
+        for name in _pages(role):
+            url = base_url + _url_for(world, name, URLS[name]) + URLS[name].query
+            page.set_viewport_size({"width": 1920, "height": 1080})
+            errors.clear()
+            try:
+                response = page.goto(url)
+            except PlaywrightError as error:
+                if "Download is starting" in str(error):  # a file, not a page
+                    continue
+                raise
+            if response.status in (403, 404):  # not this role's record
+                continue
+            if not response.headers.get("content-type", "").startswith("text/html"):
+                continue  # an image or a file shown by the browser, not a page
+            visited += 1
+            where = f"{name} [{role}, {language}]"
+            if response.status != 200:
+                findings.append(f"{where}: HTTP {response.status}")
+                continue
+            for width, height in sorted(WIDTHS.items(), reverse=True):
+                page.set_viewport_size({"width": width, "height": height})
+                # the resize event and its handlers (charts redraw) run before the next
+                # frame: measure the page as a person sees it after resizing
+                page.evaluate(
+                    "() => new Promise(done => requestAnimationFrame("
+                    "() => requestAnimationFrame(done)))"
+                )
+                result = page.evaluate(MEASURE, language != "en" and width in TEXT_WIDTHS)
+                problems = list(result["findings"])
+                # the API reference (Swagger UI) shows the API's own names: not UI text
+                english = [] if name == "api-docs" else _english(result["texts"], data_words)
+                if english:
+                    problems.append("English in the Chinese UI: " + ", ".join(sorted(english)))
+                for problem in problems:
+                    findings.append(f"{where} @{width}: {problem}")
+                named = (name, role, width, language) in NAMED_SCREENSHOTS
+                if named or (problems and budget.take()):
+                    slug = f"{name.replace(':', '-')}-{role}-{width}-{language}"
+                    page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
+            for error in errors:
+                findings.append(f"{where}: console error: {error[:200]}")
+        context.close()
+        browser.close()
+    return findings, visited
+
+
+class _Budget:
+    """How many failure screenshots are left, shared by the threads."""
+
+    def __init__(self, count):
+        self.count, self.lock = count, threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            self.count -= 1
+            return self.count >= 0
+
+
+@pytest.mark.timeout(900)  # a loaded machine; about two minutes on a quiet one
+def test_every_page_fits_every_width_in_both_languages(world, live_server):
     _realistic(world)
     data_words = _data_words()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
     findings = []
-    screenshots = 0
     visited = 0
+    budget = _Budget(MAX_FAILURE_SCREENSHOTS)
     for language in LANGUAGES:
         User.objects.filter(username__in=ROLES.values()).update(language=language)
-        for role, username in ROLES.items():
-            context = browser.new_context(viewport={"width": 1920, "height": 1080})
-            context.set_default_timeout(15_000)
-            page = context.new_page()
-            errors = []
-            page.on(
-                "console",
-                lambda message, errors=errors: (
-                    errors.append(message.text) if message.type == "error" else None
-                ),
-            )
-            page.goto(f"{live_server.url}/login/")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live_server.url}/")
-            for name in _pages(role):
-                url = live_server.url + _url_for(world, name, URLS[name]) + URLS[name].query
-                page.set_viewport_size({"width": 1920, "height": 1080})
-                errors.clear()
-                try:
-                    response = page.goto(url)
-                except PlaywrightError as error:
-                    if "Download is starting" in str(error):  # a file, not a page
-                        continue
-                    raise
-                if response.status in (403, 404):  # not this role's record
-                    continue
-                if not response.headers.get("content-type", "").startswith("text/html"):
-                    continue  # an image or a file shown by the browser, not a page
-                visited += 1
-                where = f"{name} [{role}, {language}]"
-                if response.status != 200:
-                    findings.append(f"{where}: HTTP {response.status}")
-                    continue
-                for width, height in sorted(WIDTHS.items(), reverse=True):
-                    page.set_viewport_size({"width": width, "height": height})
-                    # the resize event and its handlers (charts redraw) run before the next
-                    # frame: measure the page as a person sees it after resizing
-                    page.evaluate(
-                        "() => new Promise(done => requestAnimationFrame("
-                        "() => requestAnimationFrame(done)))"
-                    )
-                    result = page.evaluate(MEASURE, language != "en" and width in TEXT_WIDTHS)
-                    problems = list(result["findings"])
-                    # the API reference (Swagger UI) shows the API's own names: not UI text
-                    english = [] if name == "api-docs" else _english(result["texts"], data_words)
-                    if english:
-                        problems.append("English in the Chinese UI: " + ", ".join(sorted(english)))
-                    for problem in problems:
-                        findings.append(f"{where} @{width}: {problem}")
-                    named = (name, role, width, language) in NAMED_SCREENSHOTS
-                    if named or (problems and screenshots < MAX_FAILURE_SCREENSHOTS):
-                        slug = f"{name.replace(':', '-')}-{role}-{width}-{language}"
-                        page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
-                        screenshots += not named
-                for error in errors:
-                    findings.append(f"{where}: console error: {error[:200]}")
-            context.close()
+        with ThreadPoolExecutor(max_workers=len(ROLES)) as pool:
+            walks = [
+                pool.submit(_walk, live_server.url, world, role, language, data_words, budget)
+                for role in ROLES
+            ]
+            for walk in walks:
+                found, count = walk.result()
+                findings.extend(found)
+                visited += count
     # the walk reached the pages (a broken sign-in would pass everything)
     assert visited > 100, visited
     report = sorted(set(findings))
