@@ -53,8 +53,8 @@ def render_message(notification) -> str:
             "%(by)s returned the %(year)s plan of %(account)s: %(comment)s"
         ),
         NotificationKind.COMPLAINT_BREACHED: _(
-            "A %(severity)s complaint from %(account)s, owned by %(owner)s, was not answered "
-            "in time (due %(due)s)."
+            "A %(severity)s-severity complaint from %(account)s, owned by %(owner)s, was not "
+            "answered in time (due %(due)s)."
         ),
         NotificationKind.HEALTH_RED: _(
             "The health of %(account)s turned red: score %(new)s (was %(old)s)."
@@ -76,11 +76,12 @@ def render_message(notification) -> str:
             "The action item “%(title)s” of the %(year)s plan of %(account)s is due (%(due)s)."
         ),
         NotificationKind.COMPLAINT_DUE_SOON: _(
-            "The first response to a %(severity)s complaint from %(account)s is due at %(due)s."
+            "The first response to a %(severity)s-severity complaint from %(account)s is due "
+            "at %(due)s."
         ),
         NotificationKind.COMPLAINT_OVERDUE: _(
-            "The first response to a %(severity)s complaint from %(account)s is overdue (due "
-            "%(due)s): it has been escalated."
+            "The first response to a %(severity)s-severity complaint from %(account)s is "
+            "overdue (due %(due)s): it has been escalated."
         ),
         NotificationKind.CONTRACT_RENEWAL: _(
             "Contract %(number)s with %(account)s ends on %(ends)s: prepare the renewal "

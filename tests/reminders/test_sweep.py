@@ -57,7 +57,7 @@ def test_messages_read_in_each_language(world, due):
         assert "twice its 14-day visit cadence (last visit: none yet)" in note.message
     note = reminder_notifications().get(kind=K.COMPLAINT_OVERDUE)
     with override("en"):
-        assert "a normal complaint from initech is overdue" in note.message
+        assert "a normal-severity complaint from initech is overdue" in note.message
     note = reminder_notifications().get(kind=K.REVISIT_DUE)
     assert note.url == f"/accounts/visits/{Reminder.objects.get(kind=K.REVISIT_DUE).subject_id}/"
 
