@@ -17,9 +17,6 @@ from accounts.nested import USER_FIELDS, Nested, read_nested_by_pk
 from accounts.service.models import Complaint, RiskEvent, Survey
 from accounts.tiering.models import TierChange
 from kam.queries import on_days
-from opportunities.choices import StageKind
-from opportunities.models import OpportunityStageChange
-from plans.models import PlanTransition
 
 COVERAGE_WINDOW_DAYS = 90
 
@@ -33,6 +30,18 @@ class TimelineEvent:
     title: str = ""
 
 
+#: what the apps above accounts add to its timeline, registered when they are ready
+#: (plans: a plan's steps; opportunities: won deals): {list name: (the Nested list of
+#: the account ``here`` with at most ``limit`` rows, the TimelineEvents of its rows)}
+TIMELINE_SOURCES: dict = {}
+
+
+def timeline_source(name: str, *, nested, events) -> None:
+    """Add a list to every account timeline: ``nested(here, limit, user_fields)`` gives
+    its ``Nested`` (read in the timeline's one query), ``events(rows)`` its events."""
+    TIMELINE_SOURCES[name] = (nested, events)
+
+
 def account_timeline(*, account: Account, limit: int = 100) -> list[TimelineEvent]:
     """Everything that happened to an account, newest first: one query."""
     found = read_nested_by_pk(("timeline", limit), account.pk, partial(_timeline_lists, limit))
@@ -43,8 +52,8 @@ def account_timeline(*, account: Account, limit: int = 100) -> list[TimelineEven
         when = datetime.combine(contact.left_on, datetime.min.time(), tzinfo=tz)
         events.append(TimelineEvent(when, "contact_left", contact))
     events += [TimelineEvent(c.changed_at, "tier_change", c) for c in found["tier_changes"]]
-    events += [TimelineEvent(s.created_at, "plan_transition", s) for s in found["plan_steps"]]
-    events += [TimelineEvent(win.changed_at, "opportunity_won", win) for win in found["wins"]]
+    for name, (_nested, to_events) in TIMELINE_SOURCES.items():
+        events += to_events(found[name])
     for complaint in found["complaints"]:
         events.append(TimelineEvent(complaint.received_at, "complaint_received", complaint))
         if complaint.resolved_at:
@@ -70,54 +79,44 @@ def _timeline_lists(limit, pk):
             Visit.objects.active().filter(account=here).order_by("-occurred_at", "-pk")[:limit],
             related={"logged_by": user, "next_visit_owner": user},
             lists={
-                "contacts": Nested(_ordered(Contact.objects.filter(visits=OuterRef("pk")))),
+                "contacts": Nested(ordered(Contact.objects.filter(visits=OuterRef("pk")))),
                 "colleagues": Nested(
-                    _ordered(User.objects.filter(joined_visits=OuterRef("pk"))), fields=user
+                    ordered(User.objects.filter(joined_visits=OuterRef("pk"))), fields=user
                 ),
                 "comments": Nested(
-                    _ordered(VisitComment.objects.filter(visit=OuterRef("pk"))),
+                    ordered(VisitComment.objects.filter(visit=OuterRef("pk"))),
                     related={"author": user},
                 ),
             },
         ),
         "handovers": Nested(
-            _ordered(AccountHandover.objects.filter(account=here)),
+            ordered(AccountHandover.objects.filter(account=here)),
             related={"from_user": user, "to_user": user, "performed_by": user},
         ),
         "departed": Nested(
-            _ordered(Contact.objects.filter(account=here, has_left=True, left_on__isnull=False))
+            ordered(Contact.objects.filter(account=here, has_left=True, left_on__isnull=False))
         ),
         "tier_changes": Nested(
-            _ordered(TierChange.objects.filter(account=here))[:limit],
+            ordered(TierChange.objects.filter(account=here))[:limit],
             related={"changed_by": user},
         ),
-        "plan_steps": Nested(
-            _ordered(PlanTransition.objects.filter(plan__account=here))[:limit],
-            related={"actor": user, "plan": None},
-        ),
-        "wins": Nested(
-            _ordered(
-                OpportunityStageChange.objects.filter(
-                    opportunity__account=here, to_stage__kind=StageKind.WON
-                )
-            )[:limit],
-            related={"opportunity": None, "changed_by": user},
-        ),
         "complaints": Nested(
-            _ordered(Complaint.objects.filter(account=here))[:limit], related={"owner": user}
+            ordered(Complaint.objects.filter(account=here))[:limit], related={"owner": user}
         ),
         "surveys": Nested(
-            _ordered(Survey.objects.filter(account=here))[:limit], related={"contact": None}
+            ordered(Survey.objects.filter(account=here))[:limit], related={"contact": None}
         ),
         "risks": Nested(
-            _ordered(RiskEvent.objects.filter(account=here))[:limit], related={"owner": user}
+            ordered(RiskEvent.objects.filter(account=here))[:limit], related={"owner": user}
         ),
-        "health": Nested(_ordered(HealthChange.objects.filter(account=here))[:limit]),
+        "health": Nested(ordered(HealthChange.objects.filter(account=here))[:limit]),
     }
+    for name, (nested, _events) in TIMELINE_SOURCES.items():
+        lists[name] = nested(here, limit, user)
     return Account.objects.filter(pk=pk), lists, ()
 
 
-def _ordered(queryset):
+def ordered(queryset):
     """``queryset`` in its model's default order, said out loud: a subquery keeps only
     an explicit order."""
     return queryset.order_by(*(queryset.query.order_by or queryset.model._meta.ordering), "pk")

@@ -14,13 +14,11 @@ ROOT = Path(__file__).resolve().parents[2]
 CORE = "kam"
 SITE = "config"
 
-#: the edges still pointing up, from accounts to the apps above it: its health check and
-#: tier scoring read plans' actuals and targets (accounts.health.engine,
-#: accounts.tiering), its timeline reads plan transitions and won deals, its page shows
-#: the plan card. Until health and tiering leave accounts and the timeline and the page
-#: take contributions, these two are known, and only these: any other cycle fails, and
-#: an edge gone from the code must go from this list too.
-KNOWN_UPWARD = {("accounts", "plans"), ("accounts", "opportunities")}
+#: the edge still pointing up, from accounts to plans: its health check and tier scoring
+#: read plans' actuals and targets (accounts.health.engine, accounts.tiering), its page
+#: shows the plan card. Until health and tiering leave accounts, it is known, and the only
+#: one: any other cycle fails, and an edge gone from the code must go from this list too.
+KNOWN_UPWARD = {("accounts", "plans")}
 
 
 def first_party_apps() -> set[str]:
