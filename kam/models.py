@@ -12,6 +12,14 @@ from kam.scoping import ScopedQuerySet
 class UserQuerySet(ScopedQuerySet):
     scope = "user"
 
+    def owners(self, *, active_only=False):
+        """The people whose role may own accounts and opportunities ("accounts.own"): the
+        owner choices of the forms and filters; ``active_only`` leaves out those who left."""
+        from kam.capabilities import roles_with
+
+        queryset = self.filter(role__in=roles_with("accounts.own"))
+        return queryset.filter(is_active=True) if active_only else queryset
+
 
 class KamUserManager(UserManager.from_queryset(UserQuerySet)):
     pass

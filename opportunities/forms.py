@@ -4,14 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact
-from kam.capabilities import roles_with
 from kam.forms import BootstrapFormMixin
 from kam.models import User
 from kam.scoping import CHANGE
 from opportunities.models import Contract, Opportunity, ProductLine, Stage
 
 #: who may own an opportunity (kam.capabilities)
-KAM_ROLES = roles_with("accounts.own")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -61,7 +59,7 @@ class OpportunityForm(BootstrapFormMixin, forms.ModelForm):
             lines = lines.filter(is_active=True)
             account_id = self.initial.get("account")
         self.fields["product_line"].queryset = lines
-        owners = User.objects.visible_to(user).filter(role__in=KAM_ROLES, is_active=True)
+        owners = User.objects.visible_to(user).owners(active_only=True)
         self.fields["owner"].queryset = owners.order_by("full_name", "username")
         self.fields["owner"].required = False
         self.fields["owner"].empty_label = _("Me (or the account owner)")

@@ -23,7 +23,7 @@ from django.views.generic import FormView, TemplateView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
 
 from accounts.models import Account, Contact
-from kam.capabilities import CapabilityRequiredMixin, may, roles_with
+from kam.capabilities import CapabilityRequiredMixin, may
 from kam.conflicts import EditConflictMixin
 from kam.forms import add_service_errors
 from kam.models import Team, User
@@ -54,9 +54,7 @@ FILTER_NAMES = ("owner", "team", "product_line", "quarter", "stage", "type", "st
 def _filter_choices(user):
     """The filter bar's options: lazy querysets, evaluated only by the full page."""
     return {
-        "owner_choices": User.objects.visible_to(user)
-        .filter(role__in=roles_with("accounts.own"))
-        .order_by("full_name", "username"),
+        "owner_choices": User.objects.visible_to(user).owners().order_by("full_name", "username"),
         "team_choices": Team.objects.visible_to(user).order_by("name"),
         "product_line_choices": ProductLine.objects.visible_to(user).order_by("order", "name"),
         "quarter_choices": quarter_choices(),

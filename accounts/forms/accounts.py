@@ -15,12 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import AccountTeamRole
 from accounts.models import Account
-from kam.capabilities import may, roles_with
+from kam.capabilities import may
 from kam.forms import BootstrapFormMixin
 from kam.models import User
 
 #: who may own an account (kam.capabilities)
-KAM_ROLES = roles_with("accounts.own")
 MAX_TAGS = 20
 TAG_MAX_LENGTH = 40
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
@@ -45,7 +44,7 @@ def parse_tags(value):
 
 def _kam_choices(user):
     """Active key account managers and supervisors the user can see."""
-    return User.objects.visible_to(user).filter(role__in=KAM_ROLES, is_active=True)
+    return User.objects.visible_to(user).owners(active_only=True)
 
 
 class AccountForm(BootstrapFormMixin, forms.ModelForm):
@@ -282,7 +281,7 @@ class HandoverPickForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         # Inactive KAMs stay pickable: a departed colleague's accounts are the usual case.
         field = self.fields["from_user"]
-        field.queryset = User.objects.visible_to(user).filter(role__in=KAM_ROLES)
+        field.queryset = User.objects.visible_to(user).owners()
         field.label_from_instance = _user_label
         field.empty_label = _("Choose a key account manager")
         self.style_widgets()

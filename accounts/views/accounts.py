@@ -24,7 +24,6 @@ from accounts import services
 from accounts.choices import ContactLevel
 from accounts.filtersets import AccountFilterSet
 from accounts.forms.accounts import (
-    KAM_ROLES,
     AccountForm,
     HandoverForm,
     HandoverPickForm,
@@ -341,7 +340,7 @@ class AccountHandoverView(LoginRequiredMixin, CapabilityRequiredMixin, TemplateV
         )
         colleagues = (
             User.objects.visible_to(user)
-            .filter(role__in=KAM_ROLES, is_active=True)
+            .owners(active_only=True)
             .exclude(pk=from_user.pk)
             .order_by("full_name", "username")
         )
