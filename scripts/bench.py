@@ -527,12 +527,15 @@ def describe_configuration(configuration: dict) -> str:
 
 
 def _cpu_seconds(pid) -> float:
-    """CPU time (user + system) of the server and its workers so far."""
+    """CPU time (user + system) of the server and its workers so far, the replaced ones
+    included."""
     import psutil
 
     parent = psutil.Process(pid)
-    total = 0.0
-    for process in [parent, *parent.children(recursive=True)]:
+    # the workers gunicorn replaced (max_requests) and reaped count in its children's times
+    times = parent.cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for process in parent.children(recursive=True):
         try:
             times = process.cpu_times()
         except psutil.NoSuchProcess:
