@@ -38,3 +38,19 @@ def test_no_select_offers_dashes(client, world):
     assert pages > 50, pages
     assert "Any" in seen
     assert "Choose…" in seen
+
+
+def test_filter_bars_have_labelled_single_selects(client, world):
+    client.force_login(User.objects.get(username="kam_a"))
+    for url, ids in (
+        ("/accounts/complaints/", ("complaint-category", "complaint-severity")),
+        ("/plans/", ("plan-status",)),
+    ):
+        page = client.get(url, {"status": "draft"}).content.decode()
+        for select_id in ids:
+            assert f'<label class="form-label small mb-1" for="{select_id}">' in page, url
+            select = re.search(rf'<select id="{select_id}"[^>]*>', page).group(0)
+            assert "multiple" not in select, url
+            first = rf'<select id="{select_id}"[^>]*>\s*<option value="">Any</option>'
+            assert re.search(first, page), url
+    assert '<option value="draft" selected>' in page  # the chosen status stays chosen
