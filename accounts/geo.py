@@ -21,7 +21,7 @@ def distance_m(lat1, lon1, lat2, lon2) -> float:
 
 
 def distance_label(metres: float) -> str:
-    """"110 m", "2.4 km", "18 km"."""
+    """ "110 m", "2.4 km", "18 km"."""
     if metres < 1000:
         return gettext("%(metres)s m") % {"metres": int(round(metres, -1))}
     kilometres = metres / 1000
