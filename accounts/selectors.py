@@ -42,6 +42,17 @@ def timeline_source(name: str, *, nested, events) -> None:
     TIMELINE_SOURCES[name] = (nested, events)
 
 
+#: the cards the apps above accounts add to the account page, registered when they are
+#: ready (plans: the plan card): {context name: (its template, its context for an account)}
+ACCOUNT_CARDS: dict = {}
+
+
+def account_card(name: str, *, template: str, build) -> None:
+    """Add a card to the account page: ``build(account)`` gives its context (as
+    ``name``), ``template`` shows it, in the order the cards were added."""
+    ACCOUNT_CARDS[name] = (template, build)
+
+
 def account_timeline(*, account: Account, limit: int = 100) -> list[TimelineEvent]:
     """Everything that happened to an account, newest first: one query."""
     found = read_nested_by_pk(("timeline", limit), account.pk, partial(_timeline_lists, limit))

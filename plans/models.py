@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -268,6 +268,23 @@ class ActualQuerySet(ScopedQuerySet):
         return (
             self.values(key)
             .annotate(invoiced=Sum("invoiced"), collected=Sum("collected"))
+            .order_by()
+        )
+
+    def in_months(self, first: int, end: int):
+        """The actuals of the months ``first`` to ``end`` (excluded), each a month number
+        (year × 12 + month − 1)."""
+        return self.annotate(period=F("year") * 12 + F("month") - 1).filter(
+            period__gte=first, period__lt=end
+        )
+
+    def totals_by_account(self):
+        """Revenue, gross profit and the number of months with actuals, per account (the
+        column ``account_id``) over these actuals: what the tier scoring counts as an
+        account's annual revenue and profit (accounts.tiering). One query when read."""
+        return (
+            self.values("account_id")
+            .annotate(revenue=Sum("revenue"), profit=Sum("gross_profit"), months=Count("pk"))
             .order_by()
         )
 

@@ -11,12 +11,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
+from django.db import connection
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import Account
 from kam.models import Team, User
-from plans.choices import QUARTERS
+from plans.choices import QUARTERS, PlanStatus
 from plans.models import AccountPlan, ActionItem, Actual, KamQuota, PlanTarget, TeamQuota
 
 ZERO = Decimal("0")
@@ -60,6 +61,41 @@ def spread_sql(target: str, quarter: str, months: str) -> str:
     """``_spread`` for one quarter's row in SQL: ``target`` (of quarter ``quarter``, 1-4)
     counted for its months within the first ``months`` (SQL expressions, all three)."""
     return f"{target} * LEAST(GREATEST({months} - 3 * ({quarter} - 1), 0), 3) / 3.0"
+
+
+_HEALTH_TARGET_SQL = """
+    SELECT p.account_id, SUM({spread}) AS target
+    FROM {plan} p
+    JOIN {target} t ON t.plan_id = p.id
+    WHERE p.year = %(year)s AND p.status = %(plan_approved)s
+    GROUP BY p.account_id"""
+
+_HEALTH_ACTUAL_SQL = """
+    SELECT act.account_id,
+           SUM(act.revenue) FILTER (WHERE act.year = %(year)s) AS revenue,
+           SUM(act.revenue) FILTER (WHERE act.year = %(year)s - 1) AS last_year
+    FROM {actual} act
+    WHERE act.year IN (%(year)s, %(year)s - 1) AND act.month <= %(months)s
+    GROUP BY act.account_id"""
+
+
+def health_commercial_sql() -> tuple[str, str, dict]:
+    """The health check's commercial inputs (accounts.health.engine), for its
+    statement's ``%(year)s`` and ``%(months)s`` (the year's complete months): the SQL of
+    each account's target to date (``account_id, target``: the quarters of the year's
+    approved plan spread by ``spread_sql``, the rule the plan card reads) and of its
+    revenue to date this year and last (``account_id, revenue, last_year``: the ERP
+    actuals of months 1…months), with their own parameters."""
+    quote = connection.ops.quote_name
+    tables = {
+        "plan": quote(AccountPlan._meta.db_table),
+        "target": quote(PlanTarget._meta.db_table),
+        "actual": quote(Actual._meta.db_table),
+    }
+    spread = spread_sql("t.revenue", "t.quarter", "%(months)s")
+    target = _HEALTH_TARGET_SQL.format(**tables, spread=spread)
+    actual = _HEALTH_ACTUAL_SQL.format(**tables)
+    return target, actual, {"plan_approved": PlanStatus.APPROVED.value}
 
 
 def collection_rate(collected, invoiced):

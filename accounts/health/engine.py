@@ -20,7 +20,8 @@ commercial
     1…m of this year; last year = the actuals of months 1…m of last year.
     attainment = min(revenue / target, 1) × 100 (when target > 0); trend = min(revenue
     / last year, 1) × 100 (when last year > 0). score = 0.7 × attainment + 0.3 × trend
-    when both exist, else the one that exists, else 50 (no data: neutral).
+    when both exist, else the one that exists, else 50 (no data: neutral). The target
+    and the revenue are read from the plans app's SQL (``commercial_sql``).
 satisfaction
     The latest survey with an answer: NPS × 10 and (CSAT − 1) × 25, averaged over the
     answers given; no survey → 50 (neutral).
@@ -50,15 +51,15 @@ from accounts.health.models import HealthAlert, HealthChange, HealthComponent, H
 from accounts.models import Account, Contact, Visit
 from accounts.service.models import Complaint, ComplaintStatus, RiskEvent, RiskStatus, Survey
 from kam.queries import named_sql
-from plans.choices import PlanStatus
-from plans.models import AccountPlan, Actual, PlanTarget
-from plans.selectors import spread_sql
 
 WINDOW_DAYS = 90
 
-#: the plan target of the year's first months (plans.selectors.spread_sql, the rule the
-#: plan card and attainment read in Python)
-_TARGET_TO_DATE = spread_sql("t.revenue", "t.quarter", "%(months)s")
+#: the commercial component's inputs, plugged in by the plans app that owns the plans and
+#: the actuals (plans.selectors.health_commercial_sql): a function giving the SQL of
+#: each account's target to date (account_id, target) and of its revenue to date this
+#: year and last (account_id, revenue, last_year), for the statement's ``%(year)s`` and
+#: ``%(months)s``, and their own parameters
+commercial_sql = None
 
 _CHECK_SQL = """
 WITH base AS (
@@ -81,21 +82,9 @@ decision AS (
       AND v.archived_at IS NULL AND v.occurred_at >= %(since)s AND v.occurred_at <= %(now)s
     GROUP BY c.account_id
 ),
-target AS (
-    SELECT p.account_id,
-           SUM({target_to_date}) AS target
-    FROM {plan} p
-    JOIN {target} t ON t.plan_id = p.id
-    WHERE p.year = %(year)s AND p.status = %(approved)s
-    GROUP BY p.account_id
+target AS ({{target}}
 ),
-actual AS (
-    SELECT act.account_id,
-           SUM(act.revenue) FILTER (WHERE act.year = %(year)s) AS revenue,
-           SUM(act.revenue) FILTER (WHERE act.year = %(year)s - 1) AS last_year
-    FROM {actual} act
-    WHERE act.year IN (%(year)s, %(year)s - 1) AND act.month <= %(months)s
-    GROUP BY act.account_id
+actual AS ({{actual}}
 ),
 survey AS (
     SELECT DISTINCT ON (s.account_id) s.account_id, s.nps, s.csat, s.taken_on
@@ -260,9 +249,6 @@ def _tables():
         "visit": quote(Visit._meta.db_table),
         "visit_contacts": quote(Visit.contacts.through._meta.db_table),
         "contact": quote(Contact._meta.db_table),
-        "plan": quote(AccountPlan._meta.db_table),
-        "target": quote(PlanTarget._meta.db_table),
-        "actual": quote(Actual._meta.db_table),
         "survey": quote(Survey._meta.db_table),
         "complaint": quote(Complaint._meta.db_table),
         "risk": quote(RiskEvent._meta.db_table),
@@ -287,6 +273,7 @@ def check_accounts(*, config: dict, today: date, now: datetime) -> int:
     """Write (or replace) today's ``HealthSnapshot`` of every active account (one
     statement); returns how many accounts were checked."""
     rows, row_params = _cadence_rows(now)
+    target, actual, commercial_params = commercial_sql()
     params = {
         "today": today,
         "now": now,
@@ -297,18 +284,20 @@ def check_accounts(*, config: dict, today: date, now: datetime) -> int:
         "executive": ContactLevel.EXECUTIVE.value,
         "decision": ContactLevel.DECISION.value,
         "supporter": Attitude.SUPPORTER.value,
-        "approved": PlanStatus.APPROVED.value,
         "open_complaint": [ComplaintStatus.OPEN.value, ComplaintStatus.RESPONDED.value],
         "open_risk": [RiskStatus.OPEN.value, RiskStatus.MITIGATING.value],
         "green_from": config["green_from"],
         "amber_from": config["amber_from"],
         **row_params,
+        **commercial_params,
     }
     for name, component in _WEIGHT_PARAMS.items():
         params[name] = int(config["weights"][component])
     with connection.cursor() as cursor:
-        sql = _CHECK_SQL.format(**_tables(), target_to_date=_TARGET_TO_DATE)
-        cursor.execute(sql.replace("{rows}", rows), params)
+        sql = _CHECK_SQL.format(**_tables())
+        for name, part in (("rows", rows), ("target", target), ("actual", actual)):
+            sql = sql.replace(f"{{{name}}}", part)
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 

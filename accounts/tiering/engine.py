@@ -2,11 +2,11 @@
 
 Each criterion gives 0–100, rounded to 2 decimals; the inputs it used are kept in
 the score's breakdown so anyone can see *why* an account is in its tier. "Active"
-means not archived. Revenue is the sum of the ERP actuals (``plans.Actual``) of the
-last twelve complete months when the account has any in that window, else its
-``annual_revenue_estimate`` (a NULL counts as 0); the breakdown says which
-(``revenue_source``). Gross profit likewise: the actuals' gross profit, else the
-estimate × ``gross_margin_estimate``.
+means not archived. Revenue is the sum of the ERP actuals (``plans.Actual``, read
+through ``actuals_in_window``) of the last twelve complete months when the account has
+any in that window, else its ``annual_revenue_estimate`` (a NULL counts as 0); the
+breakdown says which (``revenue_source``). Gross profit likewise: the actuals' gross
+profit, else the estimate × ``gross_margin_estimate``.
 
 annual_purchase
     ``percent_rank()`` of the account's revenue among all active accounts × 100.
@@ -58,7 +58,13 @@ from accounts.tiering.models import (
     TierOverride,
     TierScore,
 )
-from plans.models import Actual
+from kam.queries import named_sql
+
+#: each account's ERP actuals in a window of months, plugged in by the plans app that
+#: owns them (plans.models.ActualQuerySet.totals_by_account): ``(first, end)`` (month
+#: numbers, year × 12 + month − 1, end excluded) gives a queryset of rows
+#: ``account_id, revenue, profit, months``
+actuals_in_window = None
 
 #: points for the highest level of contact we reach at the account
 LEVEL_POINTS = {
@@ -68,13 +74,7 @@ LEVEL_POINTS = {
 }
 
 _SCORE_SQL = """
-WITH actual AS (
-    SELECT act.account_id, SUM(act.revenue) AS revenue, SUM(act.gross_profit) AS profit,
-           COUNT(*) AS months
-    FROM {actual} act
-    WHERE act.year * 12 + act.month - 1 >= %(first_month)s
-      AND act.year * 12 + act.month - 1 < %(end_month)s
-    GROUP BY act.account_id
+WITH actual AS ({{actual}}
 ),
 base AS (
     SELECT a.id,
@@ -246,19 +246,17 @@ def _tables():
         "score": connection.ops.quote_name(TierScore._meta.db_table),
         "override": connection.ops.quote_name(TierOverride._meta.db_table),
         "change": connection.ops.quote_name(TierChange._meta.db_table),
-        "actual": connection.ops.quote_name(Actual._meta.db_table),
     }
 
 
 def score_accounts(*, run, snapshot: dict, today: date) -> int:
     """Write the ``TierScore`` of every active account for ``run`` (one statement);
     returns how many accounts were scored."""
-    first_month, end_month = actuals_window(today)
+    actual, actual_params = named_sql(actuals_in_window(*actuals_window(today)), "actual")
     params = {
         "run": run.pk,
         "today": today,
-        "first_month": first_month,
-        "end_month": end_month,
+        **actual_params,
         "executive": ContactLevel.EXECUTIVE.value,
         "decision": ContactLevel.DECISION.value,
         "execution": ContactLevel.EXECUTION.value,
@@ -272,7 +270,7 @@ def score_accounts(*, run, snapshot: dict, today: date) -> int:
     for name, criterion in _WEIGHT_PARAMS.items():
         params[name] = int(snapshot["weights"][criterion.value])
     with connection.cursor() as cursor:
-        cursor.execute(_SCORE_SQL.format(**_tables()), params)
+        cursor.execute(_SCORE_SQL.format(**_tables()).replace("{actual}", actual), params)
         return cursor.rowcount
 
 

@@ -173,18 +173,10 @@ class Concentration:
 def _annual_revenue(today=None):
     """An account's annual revenue as the scoring run reads it: the ERP actuals of the
     last twelve complete months when there are any, else the estimate."""
-    from accounts.tiering.engine import actuals_window
-    from plans.models import Actual
+    from accounts.tiering.engine import actuals_in_window, actuals_window
 
-    first, end = actuals_window(today or timezone.localdate())
-    actuals = (
-        Actual.objects.annotate(period=F("year") * 12 + F("month") - 1)
-        .filter(account=OuterRef("pk"), period__gte=first, period__lt=end)
-        .order_by()
-        .values("account")
-        .annotate(total=Sum("revenue"))
-        .values("total")
-    )
+    window = actuals_in_window(*actuals_window(today or timezone.localdate()))
+    actuals = window.filter(account=OuterRef("pk")).values("revenue")
     return Coalesce(Subquery(actuals[:1]), F("annual_revenue_estimate"))
 
 

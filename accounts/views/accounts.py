@@ -33,6 +33,7 @@ from accounts.health.selectors import health_card
 from accounts.models import Account, last_visit_at
 from accounts.nested import USER_FIELDS
 from accounts.selectors import (
+    ACCOUNT_CARDS,
     account_timeline,
     page_sections,
     relationship_map,
@@ -53,7 +54,6 @@ from kam.views import (
     WriteRoleRequiredMixin,
     sort_columns,
 )
-from plans.selectors import account_plan_card
 from savedviews.selectors import SavedViewsMixin
 
 #: the filters shown in the list page's filter panel, in order
@@ -169,7 +169,10 @@ class AccountDetailView(ScopedDetailView):
         context["can_change"] = sections["can_change"]
         context["can_delete"] = sections["can_delete"]
         context.update(self._tiering(account, sections, can_override=context["can_delete"]))
-        context["plan_card"] = account_plan_card(account=account)
+        context["account_cards"] = []
+        for name, (template, build) in ACCOUNT_CARDS.items():
+            context[name] = build(account)
+            context["account_cards"].append(template)
         context["service_card"] = account_service_card(account=account)
         context.update(health_card(account=account, snapshots=sections["health_snapshots"]))
         return context
