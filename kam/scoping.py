@@ -18,7 +18,7 @@ not leak.
 
 from django.apps import apps
 from django.db import models
-from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Value
 from django.http import Http404
 
 from kam.choices import Action, Role
@@ -52,10 +52,19 @@ def _active(user):
 # --- whom a supervisor leads: the one definition -----------------------------------------
 
 
+def lead_pairs():
+    """Every (member_id, supervisor_id) pair: who supervises whom, as a queryset. The
+    set-based engines select from its SQL (kam.queries.named_sql) instead of joining the
+    teams themselves."""
+    TeamMembership = apps.get_model("kam", "TeamMembership")
+    return TeamMembership.objects.values(
+        member_id=F("user_id"), supervisor_id=F("team__supervisor_id")
+    ).order_by()
+
+
 def led_member_ids(user):
     """The ids of the members of the teams ``user`` supervises (a subquery)."""
-    TeamMembership = apps.get_model("kam", "TeamMembership")
-    return TeamMembership.objects.filter(team__supervisor=user).values("user_id")
+    return lead_pairs().filter(supervisor_id=user.pk).values("member_id")
 
 
 def led_teams(user):
@@ -79,7 +88,7 @@ def leads_user(user, member_id) -> bool:
     "teams.all"). One query at most."""
     from kam.capabilities import may
 
-    return may(user, "teams.all") or led_member_ids(user).filter(user_id=member_id).exists()
+    return may(user, "teams.all") or led_member_ids(user).filter(member_id=member_id).exists()
 
 
 def supervisors_of(user) -> list:

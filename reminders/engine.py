@@ -61,6 +61,7 @@ from kam.capabilities import roles_with
 from kam.choices import NotificationKind
 from kam.models import User
 from kam.queries import named_sql
+from kam.scoping import lead_pairs
 from opportunities.choices import RENEWAL_REMINDER_DAYS, ContractStatus
 from plans.choices import ActionStatus, PlanStatus
 from reminders.models import SubjectType
@@ -258,8 +259,7 @@ def _cadence_rows(now) -> tuple[str, dict]:
 
 _STATEMENT = """
 WITH lead AS (
-    SELECT m.user_id AS member_id, t.supervisor_id
-    FROM {membership} m JOIN {team} t ON t.id = m.team_id
+    {lead}
 ),{cadence_cte}
 due (kind, subject_type, subject_id, due_on, recipient_id, account_id, url, params) AS (
 {fragments}
@@ -323,6 +323,7 @@ def _params(context: Context) -> dict:
         "account_lost": AccountStatus.LOST,
         "notification_table": _tables()["notification_table"],
         **_cadence_rows(context.now)[1],
+        **named_sql(lead_pairs(), "lead")[1],
         **{f"k_{kind.value}": kind.value for kind in NotificationKind},
         **{f"s_{subject.value}": subject.value for subject in SubjectType},
     }
@@ -349,7 +350,8 @@ def statement(kinds) -> str:
     if needs_cadence:
         rows = _cadence_rows(timezone.now())[0]
         cadence_cte = _CADENCE_CTE.format(owner_name=owner_name, rows=rows, **tables)
-    return _STATEMENT.format(fragments=fragments, cadence_cte=cadence_cte, **tables)
+    lead = named_sql(lead_pairs(), "lead")[0]  # whom a supervisor leads: kam.scoping
+    return _STATEMENT.format(fragments=fragments, cadence_cte=cadence_cte, lead=lead, **tables)
 
 
 def remind(*, kinds, context: Context) -> list[str]:
