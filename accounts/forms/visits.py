@@ -67,10 +67,25 @@ def _now_local():
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
+class AccountSelect(forms.Select):
+    """The account select; an option of an account whose address has coordinates carries
+    them (data-latitude, data-longitude), for the check-in's distance shown in the browser."""
+
+    places = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        place = self.places.get(str(value))
+        if place:
+            option["attrs"]["data-latitude"], option["attrs"]["data-longitude"] = place
+        return option
+
+
 class VisitForm(BootstrapFormMixin, forms.Form):
     account = forms.ModelChoiceField(
         label=_("Account"),
         queryset=Account.objects.none(),
+        widget=AccountSelect,
         empty_label=_("Choose an account…"),
         error_messages={
             # also what a visit saved offline hears when its account changed meanwhile
@@ -173,9 +188,14 @@ class VisitForm(BootstrapFormMixin, forms.Form):
 
     def _account_choices(self, accounts):
         """The user's own accounts first, then the others they look after: one query."""
-        rows = list(accounts.values_list("pk", "name", "mine"))
-        mine = [(pk, name) for pk, name, rank in rows if rank == 0]
-        others = [(pk, name) for pk, name, rank in rows if rank != 0]
+        rows = list(accounts.values_list("pk", "name", "mine", "latitude", "longitude"))
+        mine = [(pk, name) for pk, name, rank, *_place in rows if rank == 0]
+        others = [(pk, name) for pk, name, rank, *_place in rows if rank != 0]
+        self.fields["account"].widget.places = {
+            str(pk): (str(lat), str(lon))
+            for pk, _name, _rank, lat, lon in rows
+            if lat is not None and lon is not None
+        }
         if len(rows) == 1 and not self.is_bound:
             self.initial.setdefault("account", rows[0][0])  # nothing to choose
         empty = [("", self.fields["account"].empty_label)]

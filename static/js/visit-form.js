@@ -28,17 +28,45 @@
       longitude.value = "";
       accuracy.value = "";
     };
+    // How far the check-in is from the chosen account's address: the same great-circle
+    // distance and wording as accounts/geo.py ("110 m", "2.4 km"), never raw coordinates.
+    const accountChoice = form.querySelector("select[name=account]");
+    const radians = (degrees) => (Number(degrees) * Math.PI) / 180;
+    const distanceM = (lat1, lon1, lat2, lon2) => {
+      const [a1, o1, a2, o2] = [lat1, lon1, lat2, lon2].map(radians);
+      const h = Math.sin((a2 - a1) / 2) ** 2 + Math.cos(a1) * Math.cos(a2) * Math.sin((o2 - o1) / 2) ** 2;
+      return 2 * 6371000 * Math.asin(Math.sqrt(h));
+    };
+    const distanceLabel = (metres) => {
+      if (metres < 1000) return texts.metres.replace("{n}", String(Math.round(metres / 10) * 10));
+      const kilometres = metres / 1000;
+      const digits = kilometres < 10 ? 1 : 0;
+      const number = new Intl.NumberFormat("en-US", {
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+        useGrouping: false,
+      }).format(kilometres);
+      return texts.kilometres.replace("{n}", number);
+    };
+    const placeText = () => {
+      const option = accountChoice && accountChoice.selectedOptions[0];
+      const near = option && option.dataset.latitude && option.dataset.longitude;
+      const text = accuracy.value ? (near ? texts.doneNear : texts.done) : near ? texts.donePlainNear : texts.donePlain;
+      const distance = near
+        ? distanceLabel(distanceM(latitude.value, longitude.value, option.dataset.latitude, option.dataset.longitude))
+        : "";
+      return text.replace("{accuracy}", accuracy.value).replace("{distance}", distance);
+    };
     const showDone = () => {
-      show(
-        texts.done
-          .replace("{latitude}", latitude.value)
-          .replace("{longitude}", longitude.value)
-          .replace("{accuracy}", accuracy.value || "?"),
-        "text-success",
-      );
+      show(placeText(), "text-success");
       label.textContent = texts.again;
       button.classList.replace("btn-outline-primary", "btn-outline-success");
     };
+    if (accountChoice) {
+      accountChoice.addEventListener("change", () => {
+        if (latitude.value && longitude.value) showDone();
+      });
+    }
 
     if (latitude.value && longitude.value) showDone(); // kept after a form error
 

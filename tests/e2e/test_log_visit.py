@@ -7,6 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Account, Visit
+from kam.models import User
 from tests.e2e.conftest import SCREENSHOTS
 from tests.factories import PASSWORD, ContactFactory, VisitFactory
 
@@ -143,11 +144,31 @@ def test_check_in_fills_the_location_when_shared(browser, live_server, world, si
     page = context.new_page()
     try:
         acme = world.accounts["acme"]
+        # the account's address is about 110 m north of where the phone is
+        Account.objects.filter(pk=acme.pk).update(
+            address="1 People's Square, Shanghai", latitude="31.231400", longitude="121.473701"
+        )
         sign_in(page, "kam_a", PASSWORD)
         page.goto(f"{live_server.url}/accounts/visits/new/?account={acme.pk}")
         page.fill("#id_summary", "On site, checked in.")
         page.locator("[data-checkin-button]").tap()
-        expect(page.locator("[data-checkin-status]")).to_contain_text("Checked in at 31.230")
+        status = page.locator("[data-checkin-status]")
+        # what a person understands: how precise, and how far from the account's address
+        expect(status).to_have_text("Location recorded (±18 m), 110 m from the account's address.")
+        assert "31.23" not in status.inner_text()
+        assert "121.47" not in status.inner_text()
+        # another account without coordinates: the precision only
+        page.select_option("#id_account", label="globex")
+        expect(status).to_have_text("Location recorded (±18 m).")
+        page.select_option("#id_account", label="acme")
+        expect(status).to_contain_text("110 m from the account's address")
+        # in Chinese, in its words and units
+        User.objects.filter(username="kam_a").update(language="zh-hans")
+        page.goto(f"{live_server.url}/accounts/visits/new/?account={acme.pk}")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+        page.fill("#id_summary", "On site, checked in.")
+        page.locator("[data-checkin-button]").tap()
+        expect(status).to_have_text("已签到（误差 ±18 米），距客户地址 110 米。")
         page.locator("[data-submit]").tap()
         page.wait_for_url(f"**{acme.get_absolute_url()}#visit-*")
         visit = Visit.objects.get()
