@@ -60,6 +60,10 @@ from kam.textsearch import (
 class AccountQuerySet(ArchivableQuerySet, SearchableQuerySet, ScopedQuerySet):
     account_path = ""
 
+    def without_active_owner(self):
+        """Live accounts whose owner has left (is no longer active): nobody looks after them."""
+        return self.active().filter(owner__is_active=False)
+
     def with_cadence_due(self, *, today=None, as_of=None, every_account=False):
         """The visit cadence rule, defined here once and read by the lists, My day, the
         team dashboard, the API, the exports and the reminder sweep (which selects from

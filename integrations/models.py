@@ -24,6 +24,21 @@ class ApiTokenQuerySet(models.QuerySet):
     def of(self, user):
         return self.filter(user=user)
 
+    def active(self):
+        """Tokens that still open the API (``ApiToken.is_active``): not revoked."""
+        return self.filter(revoked_at__isnull=True, digest__isnull=False)
+
+
+class WebhookSubscriptionQuerySet(AdministrationQuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class WebhookDeliveryQuerySet(AdministrationQuerySet):
+    def failed_since(self, since):
+        """Deliveries given up on (failed) whose last attempt was at or after ``since``."""
+        return self.filter(status=DeliveryStatus.FAILED, last_attempt_at__gte=since)
+
 
 class ApiToken(models.Model):
     """What we know about a knox token besides its hash: a name, whether it is
@@ -153,7 +168,7 @@ class WebhookSubscription(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects = AdministrationQuerySet.as_manager()
+    objects = WebhookSubscriptionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("webhook subscription")
@@ -215,7 +230,7 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    objects = AdministrationQuerySet.as_manager()
+    objects = WebhookDeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("webhook delivery")

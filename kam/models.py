@@ -20,6 +20,11 @@ class UserQuerySet(ScopedQuerySet):
         queryset = self.filter(role__in=roles_with("accounts.own"))
         return queryset.filter(is_active=True) if active_only else queryset
 
+    def active_by_role(self):
+        """{role: how many active users hold it}: one query."""
+        rows = self.filter(is_active=True).values_list("role").annotate(n=models.Count("pk"))
+        return dict(rows.order_by())
+
 
 class KamUserManager(UserManager.from_queryset(UserQuerySet)):
     pass

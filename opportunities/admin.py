@@ -6,11 +6,13 @@ from opportunities.models import Contract, Opportunity, ProductLine, Stage
 @admin.register(Stage)
 class StageAdmin(admin.ModelAdmin):
     list_display = ["name", "name_zh", "order", "probability", "kind", "is_active"]
+    list_filter = ["is_active"]
 
 
 @admin.register(ProductLine)
 class ProductLineAdmin(admin.ModelAdmin):
     list_display = ["name", "name_zh", "code", "order", "is_active"]
+    list_filter = ["is_active"]
 
 
 @admin.register(Opportunity)

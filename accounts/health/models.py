@@ -94,6 +94,16 @@ class HealthSettings(models.Model):
 class HealthSnapshotQuerySet(ScopedQuerySet):
     account_path = "account"
 
+    def latest_check(self):
+        """The latest health check: its day, when it finished and how many accounts it
+        checked ({"taken_on", "computed_at", "accounts"}), or None before the first."""
+        return (
+            self.values("taken_on")
+            .annotate(computed_at=models.Max("computed_at"), accounts=models.Count("pk"))
+            .order_by("-taken_on")
+            .first()
+        )
+
 
 class HealthSnapshot(models.Model):
     """An account's health on one day, with each component's sub-score, weight and

@@ -168,7 +168,9 @@ def test_pages_run_a_fixed_number_of_queries(client, world, name, django_assert_
             AccountTeamMemberFactory(account=account, user=world.user("kam_b"))
             team = TeamFactory(name=f"team {rows}-{index}")
             TeamMembershipFactory(team=team, user=UserFactory())
-        counts.append(_queries_for(client, url, django_assert_max_num_queries, 12))
+        # the home of an admin: 11 for its figures (tests/kam/test_operations_home.py)
+        ceiling = 13 if name == "home" else 12
+        counts.append(_queries_for(client, url, django_assert_max_num_queries, ceiling))
     assert counts[0] == counts[1], counts
 
 
