@@ -13,6 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.generic import TemplateView
 
 from accounts.health.models import HealthSnapshot
@@ -110,7 +111,7 @@ def _integrations(user):
             },
         ],
         "links": [
-            (_("Webhooks"), reverse("integrations:webhooks")),
+            (pgettext_lazy("operations home", "Webhooks"), reverse("integrations:webhooks")),
             (_("Service users"), reverse("integrations:service-users")),
         ],
     }

@@ -56,7 +56,7 @@ ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "layout"
 WIDTHS = {390: 844, 1280: 800, 1440: 900, 1920: 1080}
 TEXT_WIDTHS = {390, 1920}  # what text shows changes at the phone and the wide breakpoints
 LANGUAGES = ("en", "zh-hans")
-ROLES = {"kam": "kam_a", "supervisor": "sup_east", "executive": "exec"}
+ROLES = {"kam": "kam_a", "supervisor": "sup_east", "executive": "exec", "admin": "ops"}
 PAGE_KINDS = ("page", "list", "detail", "edit")
 # not pages of their own: htmx fragments, a file download and the visit form's offline JSON
 NOT_PAGES = {
@@ -68,6 +68,8 @@ NOT_PAGES = {
 # pages looked at by eye on every run: (url name, role, width, language)
 NAMED_SCREENSHOTS = {
     ("dashboards:my-day", "kam", 390, "en"),
+    ("home", "admin", 390, "zh-hans"),
+    ("home", "admin", 1440, "en"),
     ("dashboards:my-day", "kam", 1440, "zh-hans"),
     ("accounts:detail", "kam", 390, "en"),
     ("accounts:detail", "kam", 390, "zh-hans"),
@@ -270,6 +272,8 @@ def _pages(role):
         if ROLES[role] not in spec.roles:
             continue
         if role == "executive" and not name.startswith("dashboards:"):
+            continue
+        if role == "admin" and name != "home":  # the operations home (its own page)
             continue
         pages.append(name)
     return pages

@@ -16,6 +16,7 @@ from accounts.health.models import HealthSnapshot
 from accounts.tiering.models import ScoringRun
 from integrations.models import ApiToken, OutboxEvent, WebhookDelivery, WebhookSubscription
 from kam.choices import Role
+from kam.models import User
 from opportunities.models import Stage
 from tests.factories import AccountFactory, ProductLineFactory, UserFactory
 
@@ -75,6 +76,10 @@ def add_rows(world, n, tag):
     ScoringRun.objects.create(started_at=now, finished_at=now, account_count=n)
 
 
+def left_pk(tag):
+    return User.objects.get(username=f"left-{tag}").pk
+
+
 def figures(html):
     return {
         key: int(value) for key, value in re.findall(r'data-figure="([\w-]+)">(\d+)</span>', html)
@@ -110,6 +115,9 @@ def test_each_figure_is_what_its_page_shows(client, world, n):
     assert shown["webhooks"] == n
     assert shown["failed-deliveries"] == n
     assert shown["accounts-without-owner"] == n
+    # the handover page, where they are handled, offers the departed owner's accounts
+    handover = client.get(link_of(html, "accounts-without-owner"), {"from_user": left_pk("x")})
+    assert handover.content.decode().count('name="accounts"') == n
     assert shown[f"users-{Role.ADMIN}"] == 1
     # the scoring run and the health check: their time and outcome
     assert re.search(rf'data-figure="scoring-run">.*?Finished: {n} account', html, re.S)
