@@ -237,7 +237,9 @@ class Account(ChoiceLabels, Archivable):
     )
     health_checked_at = models.DateTimeField(_("health checked at"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    # db_default: the set-based inserts (bulk upsert, imports, the bench seed) name only the
+    # columns they fill
+    address = models.CharField(_("address"), max_length=300, blank=True, db_default="")
     # the address's coordinates, typed in or imported (no geocoding): a check-in is then
     # shown as a distance to the address (accounts.geo)
     latitude = models.DecimalField(
