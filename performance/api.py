@@ -73,7 +73,11 @@ class ScorecardViewSet(ScopedReadOnlyViewSet):
             raise serializers.ValidationError(errors)
         return selectors.period_from(self.request.query_params), team
 
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="scorecards_list",
+        parameters=PERIOD_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def list(self, request, *args, **kwargs):
         period, team = self._period()
         queryset = self.get_queryset()
