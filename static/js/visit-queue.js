@@ -129,9 +129,9 @@
           if (response.status === 400) {
             return response
               .json()
-              .then((problem) => messages(problem.errors))
-              .catch(() => [])
-              .then((errors) => update(item.key, { state: "refused", errors }))
+              .then((problem) => ({ errors: messages(problem.errors), fields: Object.keys(problem.errors || {}) }))
+              .catch(() => ({ errors: [], fields: [] }))
+              .then(({ errors, fields }) => update(item.key, { state: "refused", errors, fields }))
               .then(() => "refused");
           }
           const signin = response.type === "opaqueredirect" || response.status === 401 || response.status === 403;
@@ -246,7 +246,10 @@
       meta.append(photos);
     }
     li.append(meta);
-    const reasons = refused ? item.errors : item.state === "signin" ? [texts.signin] : item.state === "failed" ? [texts.failed] : [];
+    // an account that is gone is said in the page's language, whatever the language of the
+    // answer it came in; other refusals are shown as the server worded them
+    const accountGone = refused && (item.fields || []).includes("account") && texts.accountGone;
+    const reasons = accountGone ? [texts.accountGone] : refused ? item.errors : item.state === "signin" ? [texts.signin] : item.state === "failed" ? [texts.failed] : [];
     reasons.forEach((reason) => li.append(element("div", `small ${refused ? "text-danger" : "text-warning-emphasis"}`, reason)));
     const actions = element("div", "d-flex flex-wrap gap-2");
     if (refused) {

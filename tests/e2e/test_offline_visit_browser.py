@@ -166,6 +166,9 @@ def test_visit_logged_offline_is_sent_once_with_its_photos(
     _fill_offline(phone, "Acme Works", "Second call, offline.", photos[:1])
     expect(queue.locator("[data-queue-item]")).to_have_count(2)
     expect(queue).to_contain_text("待发送")
+    # the refusal heard in English is said in the page's language now
+    expect(queue.locator("[data-queue-item]").first).to_contain_text("该客户已归档或已不由您负责")
+    expect(queue).not_to_contain_text("no longer in your care")
     phone.evaluate("window.scrollTo(0, 0)")
     screenshot(phone, "offline-queue-zh-hans-phone")
     # no page of the queue open (the offline page has none): the worker's Background
