@@ -4,7 +4,10 @@ scroll inside their card, the Chinese UI shows no English (the layout suite's me
 tests/e2e/test_layout_browser.py), and the supervisor follows a figure to its rows.
 Screenshots: test-artifacts/screenshots/scorecard-*.png."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
 from kam.models import User
@@ -33,6 +36,10 @@ def _measure(page, zh, data_words):
 def test_the_scorecard_pages_fit_a_phone_and_a_desktop_in_both_languages(
     browser, world, live_server, screenshot
 ):
+    # a transactional test before this one may have flushed the measures and the rule that
+    # the migration seeds: seed them again as the migration does
+    defaults = importlib.import_module("performance.migrations.0002_default_measures_and_rule")
+    defaults.seed(apps, None)
     seed_team(world)
     sup = world.user("sup_east")
     kam_a = world.user("kam_a")
