@@ -38,3 +38,8 @@ class NotificationKind(models.TextChoices):
     COMPLAINT_OVERDUE = "complaint_overdue", _("Complaint response overdue")
     CONTRACT_RENEWAL = "contract_renewal", _("Contract renewal coming up")
     PLAN_AWAITING_APPROVAL = "plan_awaiting_approval", _("Account plan awaiting approval")
+    COACHING_FOLLOW_UP = "coaching_follow_up", _("Coaching follow-up due")
+    # weekly and monthly reports (workreports)
+    WORK_REPORT_DRAFTED = "work_report_drafted", _("Work report drafted")
+    WORK_REPORT_SUBMITTED = "work_report_submitted", _("Work report submitted")
+    WORK_REPORT_COMMENTED = "work_report_commented", _("Work report commented")

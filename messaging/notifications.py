@@ -15,9 +15,14 @@ _COMPLAINT_KINDS = (
 )
 #: the choices whose codes a notification's params store ({param: choices}), each read
 #: in the reader's language: registered by the app that owns them (accounts: severity)
-PARAM_CHOICES: dict = {"severity": ()}
+PARAM_CHOICES: dict = {"severity": (), "report": ()}
 
 _CADENCE_KINDS = (NotificationKind.CADENCE_OVERDUE, NotificationKind.CADENCE_ESCALATED)
+_WORK_REPORT_KINDS = (
+    NotificationKind.WORK_REPORT_DRAFTED,
+    NotificationKind.WORK_REPORT_SUBMITTED,
+    NotificationKind.WORK_REPORT_COMMENTED,
+)
 
 
 def render_message(notification) -> str:
@@ -29,6 +34,10 @@ def render_message(notification) -> str:
         params["severity"] = str(labels.get(params["severity"], params["severity"])).lower()
     if notification.kind in _CADENCE_KINDS and not params.get("last"):
         params["last"] = _("none yet")
+    if notification.kind in _WORK_REPORT_KINDS and "report" in params:
+        # "week" or "month", stored as the code (workreports registers the labels)
+        labels = dict(PARAM_CHOICES["report"])
+        params["report"] = str(labels.get(params["report"], params["report"]))
     templates = {
         NotificationKind.VISIT_COMMENTED: _(
             "%(author)s commented on your visit to %(account)s: %(excerpt)s"
@@ -90,6 +99,19 @@ def render_message(notification) -> str:
         NotificationKind.PLAN_AWAITING_APPROVAL: _(
             "The %(year)s plan of %(account)s, owned by %(owner)s, has been waiting for "
             "approval since %(since)s."
+        ),
+        # weekly and monthly reports (workreports)
+        NotificationKind.WORK_REPORT_DRAFTED: _(
+            "Your %(report)s for %(period)s is drafted from the data: complete it and submit it."
+        ),
+        NotificationKind.WORK_REPORT_SUBMITTED: _(
+            "%(by)s submitted the %(report)s for %(period)s."
+        ),
+        NotificationKind.WORK_REPORT_COMMENTED: _(
+            "%(author)s commented on your %(report)s for %(period)s: %(excerpt)s"
+        ),
+        NotificationKind.COACHING_FOLLOW_UP: _(
+            "The follow-up of “%(title)s” with %(kam)s is due (%(due)s)."
         ),
     }
     template = templates.get(notification.kind)
