@@ -44,8 +44,12 @@ plan_awaiting_approval
     a submitted plan waiting 3 days or more since its submission, again every 7 days;
     due = submitted + 3 + 7k; to the supervisors of the owner's teams (admins when the
     owner has none).
+registered kinds (``reminder_source``)
+    the apps above reminders add theirs when they are ready: coaching's follow-up (a
+    coaching session's follow-up date, to the supervisor who recorded it).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -85,6 +89,34 @@ SWEEP_KINDS = (
     K.PLAN_AWAITING_APPROVAL,
 )
 BREACH_KINDS = (K.COMPLAINT_BREACHED, K.COMPLAINT_OVERDUE)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A kind of reminder an app above reminders adds: ``sql()`` is its fragment of the
+    statement (selecting the same eight columns as ``_FRAGMENTS``, with the parameters
+    of ``_params`` and its own), ``params(context)`` its own parameters."""
+
+    sql: Callable[[], str]
+    params: Callable[["Context"], dict]
+
+
+#: the reminder kinds registered by the apps above reminders when they are ready
+#: (coaching: a session's follow-up): {kind: Source}; the periodic sweep sends them in
+#: its one statement, under the same key
+SOURCES: dict = {}
+
+
+def reminder_source(kind, *, sql, params=None) -> None:
+    """Add ``kind`` to the sweep: ``sql()`` its candidates, ``params(context)`` theirs."""
+    SOURCES[kind] = Source(sql, params or (lambda context: {}))
+
+
+def sweep_kinds() -> tuple:
+    """The kinds the periodic sweep looks for: its own and the registered ones."""
+    return (*SWEEP_KINDS, *SOURCES)
+
+
 _URL_SENTINEL = 987654321
 
 
@@ -336,6 +368,8 @@ def _params(context: Context) -> dict:
         ("plan", "plans:detail"),
     ):
         params[f"u_{key}_0"], params[f"u_{key}_1"] = _url(name)
+    for source in SOURCES.values():
+        params.update(source.params(context))
     return params
 
 
@@ -343,7 +377,10 @@ def statement(kinds) -> str:
     tables = _tables()
     owner_name = User.display_name_sql("o")
     fragments = "\n    UNION ALL".join(
-        _FRAGMENTS[kind].format(owner_name=owner_name, **tables) for kind in kinds
+        SOURCES[kind].sql()
+        if kind in SOURCES
+        else _FRAGMENTS[kind].format(owner_name=owner_name, **tables)
+        for kind in kinds
     )
     needs_cadence = K.CADENCE_OVERDUE in kinds or K.CADENCE_ESCALATED in kinds
     cadence_cte = ""

@@ -29,6 +29,7 @@ class SubjectType(models.TextChoices):
     COMPLAINT = "complaint", _("complaint")
     CONTRACT = "contract", _("contract")
     PLAN = "plan", _("account plan")
+    COACHING_SESSION = "coaching_session", _("coaching session")
 
 
 class ReminderQuerySet(ScopedQuerySet):

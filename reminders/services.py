@@ -46,7 +46,7 @@ def reminders_sweep(*, now=None) -> SweepResult:
     now = now or timezone.now()
     breached = complaints_mark_breached(now=now, escalate=False)
     context = engine.Context(now=now, today=timezone.localdate(now), breached=tuple(breached))
-    kinds = engine.remind(kinds=engine.SWEEP_KINDS, context=context)
+    kinds = engine.remind(kinds=engine.sweep_kinds(), context=context)
     return SweepResult(created=Counter(kinds), breached=len(breached))
 
 
