@@ -113,6 +113,18 @@ def render_message(notification) -> str:
         NotificationKind.COACHING_FOLLOW_UP: _(
             "The follow-up of “%(title)s” with %(kam)s is due (%(due)s)."
         ),
+        # credit and receivables (credit.engine)
+        NotificationKind.CREDIT_WARNING: _(
+            "The credit exposure of %(account)s, %(exposure)s, has reached %(share)s%% of its "
+            "credit limit of %(limit)s (warning at %(threshold)s%%)."
+        ),
+        NotificationKind.CREDIT_OVER_LIMIT: _(
+            "The credit exposure of %(account)s, %(exposure)s, is over its credit limit of "
+            "%(limit)s (%(share)s%%)."
+        ),
+        NotificationKind.CREDIT_OVERDUE: _(
+            "%(account)s has %(overdue)s of receivables overdue more than 90 days."
+        ),
     }
     template = templates.get(notification.kind)
     if template is None:
