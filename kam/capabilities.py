@@ -80,6 +80,13 @@ CAPABILITIES = {
         "preview the bonus the incentive rule would pay (never a payroll)",
     ),
     "incentives.configure": ({ADMIN}, "set the scorecard's measures and the incentive rule"),
+    # credit and receivables (credit)
+    "credit.configure": ({ADMIN}, "set the credit warning levels and the credit review cadence"),
+    "credit.review": ({SUPERVISOR, ADMIN}, "record the credit review of an account one sees"),
+    "credit.report": (
+        {SUPERVISOR, EXECUTIVE, ADMIN},
+        "open the credit exposure report (a supervisor: the teams they see)",
+    ),
 }
 
 # where "home" takes a role: My day, the team dashboard or the site's home page

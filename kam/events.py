@@ -14,6 +14,7 @@ EVENTS = {
     "complaints_escalated": "ids: the complaints just marked breached",
     "complaints_escalate": "ids=, now=: breached complaints whose people are reminded",
     "plan_approved": "plan, actor",
+    "actuals_loaded": "actor=, rows=: how many monthly actuals were written (import or API)",
 }
 
 _handlers: dict[str, list[Callable]] = {}

@@ -326,8 +326,10 @@ class Collections:
 
     @property
     def risk(self) -> str:
-        """The signal the health check reads: high (anything over 60 days), medium
-        (31–60 days), low (within 30 days) or none."""
+        """The collections badge of the plan card: high (anything over 60 days), medium
+        (31–60 days), low (within 30 days) or none. The health check does not read it: its
+        risk component reads the credit exposure and levels (``plans.credit``,
+        ``credit.levels``)."""
         if self.overdue_61_90 or self.overdue_over_90:
             return "high"
         if self.overdue_31_60:

@@ -522,6 +522,7 @@ def _actuals_write(actor: User, rows: list[dict], source: str) -> int:
     sql = sql.replace("INSERT INTO plans_actual", "INSERT INTO plans_actual AS t", 1)
     with connection.cursor() as cursor:
         cursor.execute(sql, [source, actor.pk, *arrays])
+    events.publish("actuals_loaded", actor=actor, rows=len(clean))  # the credit check
     return len(clean)
 
 

@@ -30,7 +30,12 @@ service
     90 days that breached their response deadline).
 risk
     max(0, 100 − 40 × high − 20 × medium − 10 × low open risk events (open or
-    mitigating)).
+    mitigating) − the credit penalty). The credit inputs come from the app that owns the
+    credit levels (``credit_sql``): each account's share of its credit limit, its
+    receivables overdue more than 90 days and a penalty (40 over the limit, 20 at the
+    warning level, 40 more when overdue more than 90 days); the risk events the credit
+    check raised are left out of the open ones, as the credit state stands for them.
+    Without that app: no credit penalty.
 
 score = Σ sub-score × weight / 100, rounded to 2 decimals; status green when score ≥
 green_from, amber when ≥ amber_from, else red.
@@ -61,6 +66,19 @@ WINDOW_DAYS = 90
 #: ``%(months)s``, and their own parameters
 commercial_sql = None
 
+#: the risk component's credit inputs, plugged in by the credit app
+#: (credit.engine.health_credit_sql): a function giving the SQL of each account's credit
+#: state (account_id, share, overdue_90, penalty) and of the risk events the credit check
+#: raised (risk_id), and their own parameters; None: no credit inputs
+credit_sql = None
+
+_NO_CREDIT = (
+    "SELECT NULL::bigint AS account_id, NULL::numeric AS share, NULL::numeric AS overdue_90,"
+    " 0 AS penalty WHERE false",
+    "SELECT NULL::bigint AS risk_id WHERE false",
+    {},
+)
+
 _CHECK_SQL = """
 WITH base AS (
     SELECT c.id, c.tier, c.cadence_days AS cadence, c.last_visit_at AS last_at
@@ -86,6 +104,10 @@ target AS ({{target}}
 ),
 actual AS ({{actual}}
 ),
+credit AS ({{credit}}
+),
+credit_risk AS ({{credit_risk}}
+),
 survey AS (
     SELECT DISTINCT ON (s.account_id) s.account_id, s.nps, s.csat, s.taken_on
     FROM {survey} s
@@ -106,6 +128,7 @@ risk AS (
            COUNT(*) FILTER (WHERE r.level = 'low') AS low
     FROM {risk} r
     WHERE r.status = ANY(%(open_risk)s)
+      AND NOT EXISTS (SELECT 1 FROM credit_risk cr WHERE cr.risk_id = r.id)
     GROUP BY r.account_id
 ),
 inputs AS (
@@ -122,7 +145,10 @@ inputs AS (
            COALESCE(cp.breached_count, 0) AS breached_complaints,
            COALESCE(rk.high, 0) AS risk_high,
            COALESCE(rk.medium, 0) AS risk_medium,
-           COALESCE(rk.low, 0) AS risk_low
+           COALESCE(rk.low, 0) AS risk_low,
+           cr.share AS credit_share,
+           cr.overdue_90 AS credit_overdue_90,
+           COALESCE(cr.penalty, 0) AS credit_penalty
     FROM base b
     LEFT JOIN supporter sp ON sp.account_id = b.id
     LEFT JOIN decision d ON d.account_id = b.id
@@ -131,6 +157,7 @@ inputs AS (
     LEFT JOIN survey sv ON sv.account_id = b.id
     LEFT JOIN complaint cp ON cp.account_id = b.id
     LEFT JOIN risk rk ON rk.account_id = b.id
+    LEFT JOIN credit cr ON cr.account_id = b.id
 ),
 parts AS (
     SELECT i.*,
@@ -156,7 +183,8 @@ scored AS (
                AS s_satisfaction,
            GREATEST(0, 100 - 20 * p.open_complaints - 15 * p.breached_complaints)::numeric
                AS s_service,
-           GREATEST(0, 100 - 40 * p.risk_high - 20 * p.risk_medium - 10 * p.risk_low)::numeric
+           GREATEST(0, 100 - 40 * p.risk_high - 20 * p.risk_medium - 10 * p.risk_low
+                       - p.credit_penalty)::numeric
                AS s_risk
     FROM parts p
 ),
@@ -201,7 +229,9 @@ SELECT t.id, %(today)s, t.total,
            'risk', jsonb_build_object(
                'score', t.s_risk, 'weight', %(w_risk)s,
                'inputs', jsonb_build_object(
-                   'high', t.risk_high, 'medium', t.risk_medium, 'low', t.risk_low))
+                   'high', t.risk_high, 'medium', t.risk_medium, 'low', t.risk_low,
+                   'credit_share', t.credit_share, 'overdue_over_90', t.credit_overdue_90,
+                   'credit_penalty', t.credit_penalty))
        ),
        %(now)s
 FROM totals t
@@ -274,6 +304,7 @@ def check_accounts(*, config: dict, today: date, now: datetime) -> int:
     statement); returns how many accounts were checked."""
     rows, row_params = _cadence_rows(now)
     target, actual, commercial_params = commercial_sql()
+    credit, credit_risk, credit_params = (credit_sql or (lambda: _NO_CREDIT))()
     params = {
         "today": today,
         "now": now,
@@ -290,12 +321,15 @@ def check_accounts(*, config: dict, today: date, now: datetime) -> int:
         "amber_from": config["amber_from"],
         **row_params,
         **commercial_params,
+        **credit_params,
     }
     for name, component in _WEIGHT_PARAMS.items():
         params[name] = int(config["weights"][component])
     with connection.cursor() as cursor:
         sql = _CHECK_SQL.format(**_tables())
-        for name, part in (("rows", rows), ("target", target), ("actual", actual)):
+        parts = (("rows", rows), ("target", target), ("actual", actual), ("credit", credit),
+                 ("credit_risk", credit_risk))  # fmt: skip
+        for name, part in parts:
             sql = sql.replace(f"{{{name}}}", part)
         cursor.execute(sql, params)
         return cursor.rowcount

@@ -116,12 +116,24 @@ def _service(inputs) -> str:
 def _risk(inputs) -> str:
     high, medium, low = (inputs.get(key) or 0 for key in ("high", "medium", "low"))
     if not (high or medium or low):
-        return _("No open risk events.")
-    return _("Open risk events: %(high)s high, %(medium)s medium, %(low)s low.") % {
-        "high": high,
-        "medium": medium,
-        "low": low,
-    }
+        text = _("No open risk events.")
+    else:
+        text = _("Open risk events: %(high)s high, %(medium)s medium, %(low)s low.") % {
+            "high": high,
+            "medium": medium,
+            "low": low,
+        }
+    if inputs.get("credit_penalty"):
+        share = inputs.get("credit_share")
+        text += " " + _(
+            "Credit: %(share)s of the credit limit, %(overdue)s overdue more than 90 days "
+            "(−%(penalty)s)."
+        ) % {
+            "share": "—" if share is None else f"{share}%",
+            "overdue": inputs.get("overdue_over_90") or 0,
+            "penalty": inputs["credit_penalty"],
+        }
+    return text
 
 
 _EXPLAIN = {

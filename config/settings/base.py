@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "messaging.apps.MessagingConfig",
     "reminders.apps.RemindersConfig",
     "performance.apps.PerformanceConfig",
+    "credit.apps.CreditConfig",
     "pgtrigger",
     "pghistory",
     "audit.apps.AuditConfig",
@@ -315,6 +316,10 @@ CELERY_BEAT_SCHEDULE = {
     "health-checks-nightly": {
         "task": "accounts.tasks.health_check_run",
         "schedule": crontab(hour=1, minute=30),
+    },
+    "credit-check-nightly": {
+        "task": "credit.tasks.credit_check",
+        "schedule": crontab(hour=1, minute=15),
     },
     "mark-breached-complaints": {
         "task": "accounts.tasks.complaints_mark_breached",

@@ -258,6 +258,17 @@ SCOPES = {
     "saved_view": (VISIBLE_SAVED_VIEWS, "saved_views", "name"),
     "attachment": (VISIBLE_ATTACHMENTS, "attachments", "name"),
     "scorecard": (VISIBLE_SCORECARDS, "scorecards", "username"),
+    # credit: an account's exposure follows the account; its review form is for the holders
+    # of "credit.review" among those who see it
+    "credit_exposure": (VISIBLE_ACCOUNTS, "accounts", "name"),
+    "credit_review": (
+        {
+            role: names if role in holders("credit.review") else set()
+            for role, names in VISIBLE_ACCOUNTS.items()
+        },
+        "accounts",
+        "name",
+    ),
     "webhook_delivery": (
         {role: {"hook"} if role == "ops" else set() for role in ROLES},
         "webhook_deliveries",
@@ -443,6 +454,13 @@ URLS = {
     "performance:incentive-rule": Url("page", capability="incentives.configure"),
     "api:scorecard-list": Url("api-list", "scorecard"),
     "api:scorecard-detail": Url("api-detail", "scorecard"),
+    # credit and receivables (credit)
+    "credit:report": Url("page", capability="credit.report"),
+    "credit:settings": Url("page", capability="credit.configure"),
+    "credit:review": Url("detail", "credit_review", capability="credit.review"),
+    "api:credit-exposure-list": Url("api-list", "credit_exposure"),
+    "api:credit-exposure-detail": Url("api-detail", "credit_exposure"),
+    "api:credit-exposure-review": Url("api-post", "credit_exposure", capability="credit.review"),
     # notification delivery (messaging) and health scores
     "messaging:preferences": Url("page"),
     "messaging:channels": Url("page", capability="channels.manage"),
@@ -734,6 +752,7 @@ WRITE_EXPECTATIONS = {
     "health_score": _no_write,  # computed
     "attachment": _no_write,  # uploaded (POST on the list) and removed, never changed
     "scorecard": _no_write,  # computed, read-only
+    "credit_exposure": _no_write,  # computed; a review is its own action
 }
 
 
