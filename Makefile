@@ -7,6 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 PYTEST_ARGS ?=
+# the suite runs in parallel workers, each with its own test database and Redis database
+# (config/settings/test.py); PYTEST_WORKERS=0 runs it in one process
+PYTEST_WORKERS ?= 2
 SCALE ?= large
 
 .PHONY: run test lint format messages makemessages browser vendor clean backup restore bench security audit
@@ -43,7 +46,7 @@ audit: $(STAMP)
 	$(VENV)/bin/pip-audit --strict --skip-editable --progress-spinner off
 
 test: $(STAMP) messages browser lint security
-	$(PY) -m config.embedded exec -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m config.embedded exec -- $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # KAM at scale: its own database (seeded once, `SCALE=small` for a quick run), gunicorn with
 # DEBUG off on loopback; writes bench/report.md and bench/results.json (under 15 minutes).

@@ -31,7 +31,8 @@ import httpx
 import pytest
 from django.conf import settings
 
-pytestmark = pytest.mark.image
+# one worker builds the image once for the module (`make test` runs parallel workers)
+pytestmark = [pytest.mark.image, pytest.mark.xdist_group("image")]
 
 CONTEXT = Path(__file__).resolve().parents[2]
 #: RUN steps that change the system rather than the image's files: gettext (msgfmt) must be
