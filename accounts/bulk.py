@@ -365,12 +365,18 @@ def accounts_validate(*, actor: User, rows: list) -> tuple[list, list, list, dic
 
 
 @transaction.atomic
-def accounts_upsert(*, actor: User, rows: list, limit: int = MAX_BATCH) -> dict:
+def _batch(actor: User, rows: list, limit: int, write) -> dict:
+    """The one way a batch is written: refused for an executive or past ``limit``, then
+    ``write(actor, rows)`` planned for whole tables, once more after a lost race."""
     _refuse(actor)
     if len(rows) > limit:
         raise _too_many(limit)
     plan_for_whole_tables()
-    return once_more_after_a_lost_race(lambda: _accounts_write(actor, rows))
+    return once_more_after_a_lost_race(lambda: write(actor, rows))
+
+
+def accounts_upsert(*, actor: User, rows: list, limit: int = MAX_BATCH) -> dict:
+    return _batch(actor, rows, limit, _accounts_write)
 
 
 def _accounts_write(actor: User, rows: list) -> dict:
@@ -492,13 +498,8 @@ def contacts_validate(*, actor: User, rows: list):
     return updates, inserts, errors
 
 
-@transaction.atomic
 def contacts_upsert(*, actor: User, rows: list, limit: int = MAX_BATCH) -> dict:
-    _refuse(actor)
-    if len(rows) > limit:
-        raise _too_many(limit)
-    plan_for_whole_tables()
-    return once_more_after_a_lost_race(lambda: _contacts_write(actor, rows))
+    return _batch(actor, rows, limit, _contacts_write)
 
 
 def _contacts_write(actor: User, rows: list) -> dict:
