@@ -15,6 +15,7 @@ from opportunities.api import routes as opportunity_routes
 from performance import api as performance_routes
 from plans.api import routes as plan_routes
 from savedviews import api as saved_view_routes
+from workreports import api as work_report_routes
 
 app_name = "api"
 
@@ -30,6 +31,7 @@ plan_routes.register(router)
 saved_view_routes.register(router)
 attachment_routes.register(router)
 performance_routes.register(router)
+work_report_routes.register(router)
 credit_routes.register(router)
 
 urlpatterns = [

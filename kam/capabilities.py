@@ -80,6 +80,14 @@ CAPABILITIES = {
         "preview the bonus the incentive rule would pay (never a payroll)",
     ),
     "incentives.configure": ({ADMIN}, "set the scorecard's measures and the incentive rule"),
+    # weekly and monthly reports (workreports)
+    "work_reports.write": ({KAM}, "receive, complete and submit one's weekly and monthly reports"),
+    "work_reports.team": (
+        {SUPERVISOR, EXECUTIVE, ADMIN},
+        "open the team's reports page (a supervisor: the teams they lead)",
+    ),
+    "work_reports.all": ({EXECUTIVE, ADMIN}, "read every team's weekly and monthly reports"),
+    "work_reports.review": ({SUPERVISOR, ADMIN}, "comment on the reports of the teams one leads"),
     # credit and receivables (credit)
     "credit.configure": ({ADMIN}, "set the credit warning levels and the credit review cadence"),
     "credit.review": ({SUPERVISOR, ADMIN}, "record the credit review of an account one sees"),

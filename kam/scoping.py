@@ -35,11 +35,13 @@ class ScopedQuerySet(models.QuerySet):
     rows with a ``team`` foreign key, "configuration" for settings everyone reads and
     admins change, "administration" for what only admins see: robot and webhook
     addresses with their secrets, delivery logs), "saved_view" for a person's saved list
-    views and those shared with their teams).
+    views and those shared with their teams), "person_record" for a person's own records
+    (weekly reports: ``person_path`` names the person).
     """
 
     scope = "account"
     account_path = ""
+    person_path = ""
 
     def visible_to(self, user, action=VIEW):
         return restrict(self, user, action)
@@ -219,6 +221,21 @@ def _restrict_saved_views(qs, user, action):
     return qs.filter(Q(owner=user) | Q(team__in=mine))
 
 
+def _restrict_person_records(qs, user, action):
+    # A person's own records (weekly and monthly reports): their person sees them, the
+    # supervisor of a team of theirs too, executives and admins all; only their person
+    # changes them (a supervisor's comment is a record of its own).
+    path = qs.person_path
+    if action != VIEW:
+        return qs.filter(**{path: user})
+    if user.role in (Role.ADMIN, Role.EXECUTIVE):
+        return qs
+    rule = Q(**{path: user})
+    if user.role == Role.SUPERVISOR:
+        rule |= Q(**{f"{path}__in": led_member_ids(user)})
+    return qs.filter(rule)
+
+
 _SPECIAL_RULES = {
     "user": _restrict_users,
     "team": _restrict_teams,
@@ -227,6 +244,7 @@ _SPECIAL_RULES = {
     "configuration": _restrict_configuration,
     "administration": _restrict_administration,
     "saved_view": _restrict_saved_views,
+    "person_record": _restrict_person_records,
 }
 
 

@@ -146,3 +146,15 @@ def notify(*, recipients, kind, about=None, url="", **params):
         seen.add(user.pk)
         rows.append(Notification(recipient=user, kind=kind, account=about, url=url, params=params))
     return Notification.objects.bulk_create(rows)
+
+
+def notify_each(*, kind, notes):
+    """One notification per (recipient, url, params) of ``notes``, in one statement
+    whatever their number (set-based jobs: each recipient's own link and details).
+    Inactive recipients are skipped. Returns the notifications."""
+    rows = [
+        Notification(recipient=user, kind=kind, url=url, params=params)
+        for user, url, params in notes
+        if user is not None and user.is_active
+    ]
+    return Notification.objects.bulk_create(rows) if rows else []

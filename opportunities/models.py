@@ -272,8 +272,34 @@ class Opportunity(ChoiceLabels, Archivable):
         return (self.amount * self.probability / 100).quantize(self.amount)
 
 
+#: the kinds of pipeline move a stage change may be (the weekly report counts them)
+STAGE_MOVES = ("new", "advanced", "won", "lost")
+
+
+def stage_move_q(move: str) -> Q:
+    """The stage changes that are a pipeline move of the kind ``move``, the one
+    definition: "new", an opportunity's first stage entry (it was opened); "advanced", a
+    move from an open stage to a later open one; "won" and "lost", a move into a won or a
+    lost stage (a deal opened straight into one is new and won, or new and lost)."""
+    return {
+        "new": Q(from_stage__isnull=True),
+        "advanced": Q(
+            from_stage__kind=StageKind.OPEN,
+            to_stage__kind=StageKind.OPEN,
+            to_stage__order__gt=models.F("from_stage__order"),
+        ),
+        "won": Q(to_stage__kind=StageKind.WON),
+        "lost": Q(to_stage__kind=StageKind.LOST),
+    }[move]
+
+
 class StageChangeQuerySet(ScopedQuerySet):
     account_path = "opportunity__account"
+
+    def moves(self, move: str):
+        """The stage changes that are a pipeline move of the kind ``move``
+        (``stage_move_q``)."""
+        return self.filter(stage_move_q(move))
 
 
 class OpportunityStageChange(models.Model):

@@ -251,7 +251,6 @@ def attainment_by_kam(*, user, year: int, quarter=None, as_of=None, team=None, k
     """One row per KAM owning visible accounts (or holding a quota), with the quota
     as target when one is set and the sum of the plans' targets otherwise (4 queries).
     ``kam`` (a user id) keeps that KAM's row only."""
-    months, elapsed = _period(year, quarter, as_of)
     visible = Account.objects.visible_to(user)
     quotas = KamQuota.objects.visible_to(user).filter(quota__year=year)
     if team is not None:
@@ -260,15 +259,33 @@ def attainment_by_kam(*, user, year: int, quarter=None, as_of=None, team=None, k
     if kam is not None:
         visible = visible.filter(owner_id=kam)
         quotas = quotas.filter(user_id=kam)
-    rows = _figures("kam", visible, year, months, elapsed)
+    rows = _kam_rows(visible, quotas, year, quarter, as_of)
+    for person in User.objects.filter(pk__in=list(rows)):
+        rows[person.pk].obj, rows[person.pk].label = person, person.display_name
+    return sorted((r for r in rows.values() if r.obj), key=lambda r: r.label.lower())
+
+
+def _kam_rows(accounts, quotas, year, quarter, as_of) -> dict:
+    """{owner id: Attainment} over ``accounts`` (by their owner) against the quota splits
+    ``quotas`` of the year, or the plans' targets without one (3 queries)."""
+    months, elapsed = _period(year, quarter, as_of)
+    rows = _figures("kam", accounts, year, months, elapsed)
     for split in quotas.order_by():
         item = rows.setdefault(split.user_id, Attainment(key=split.user_id))
         previous = item.quota_quarters or [ZERO] * 4
         item.quota_quarters = [a + b for a, b in zip(previous, split.quarters, strict=True)]
-    for person in User.objects.filter(pk__in=list(rows)):
-        rows[person.pk].obj, rows[person.pk].label = person, person.display_name
     _finish(rows, months, elapsed, quarter)
-    return sorted((r for r in rows.values() if r.obj), key=lambda r: r.label.lower())
+    return rows
+
+
+def attainment_of_owners(*, owners, year: int, quarter=None, as_of=None) -> dict:
+    """{user id: Attainment} of ``owners`` (user ids, or a subquery of them) over every
+    account they own and their quota splits of the year: ``attainment_by_kam`` read for
+    the whole company, unscoped, for the set-based engines (the weekly reports draft
+    every KAM's at once). A KAM with no actual, target or quota has no row. 3 queries."""
+    accounts = Account.objects.filter(owner__in=owners)
+    quotas = KamQuota.objects.filter(user__in=owners, quota__year=year)
+    return _kam_rows(accounts, quotas, year, quarter, as_of)
 
 
 def attainment_by_team(*, user, year: int, quarter=None, as_of=None) -> list:

@@ -145,6 +145,11 @@ class HealthAlert(models.TextChoices):
 class HealthChangeQuerySet(ScopedQuerySet):
     account_path = "account"
 
+    def turned_red(self):
+        """The changes that turned an account red (the health check's alert, raised when
+        an account's status became red from another one)."""
+        return self.filter(alert=HealthAlert.TURNED_RED)
+
 
 class HealthChange(models.Model):
     """A change of an account's health status, or a drop large enough to alert."""

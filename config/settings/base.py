@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "messaging.apps.MessagingConfig",
     "reminders.apps.RemindersConfig",
     "performance.apps.PerformanceConfig",
+    "workreports.apps.WorkReportsConfig",
     "credit.apps.CreditConfig",
     "pgtrigger",
     "pghistory",
@@ -340,6 +341,19 @@ CELERY_BEAT_SCHEDULE = {
     "supervisor-digest-weekly": {
         "task": "messaging.tasks.digests_send",
         "schedule": crontab(day_of_week="mon", hour=8, minute=0),
+    },
+    # weekly reports: drafted on Fridays at 16:00 for the week (Monday to Sunday); monthly
+    # reports: the task drafts on the month's last day only (a no-op on the 28th-30th
+    # of a longer month)
+    "work-reports-weekly": {
+        "task": "workreports.tasks.work_reports_draft",
+        "schedule": crontab(day_of_week="fri", hour=16, minute=0),
+        "kwargs": {"kind": "week"},
+    },
+    "work-reports-monthly": {
+        "task": "workreports.tasks.work_reports_draft",
+        "schedule": crontab(day_of_month="28-31", hour=16, minute=30),
+        "kwargs": {"kind": "month"},
     },
 }
 

@@ -166,6 +166,20 @@ def world(world):
     }
     # scorecards: one per KAM (the members of the teams)
     world.scorecards = {name: world.user(name) for name in ("kam_a", "kam_b", "kam_c")}
+    # weekly reports: one draft per KAM (read as the scorecards are: own, team, all)
+    from datetime import date
+
+    from django.utils import timezone
+
+    from workreports.models import WorkReport
+
+    world.work_reports = {
+        name: WorkReport.objects.create(
+            kam=world.user(name), kind="week", period_start=date(2026, 11, 30),
+            period_end=date(2026, 12, 6), figures_at=timezone.now(),
+        )
+        for name in ("kam_a", "kam_b", "kam_c")
+    }  # fmt: skip
     return world
 
 
@@ -258,6 +272,7 @@ SCOPES = {
     "saved_view": (VISIBLE_SAVED_VIEWS, "saved_views", "name"),
     "attachment": (VISIBLE_ATTACHMENTS, "attachments", "name"),
     "scorecard": (VISIBLE_SCORECARDS, "scorecards", "username"),
+    "work_report": (VISIBLE_SCORECARDS, "work_reports", "kam"),
     # credit: an account's exposure follows the account; its review form is for the holders
     # of "credit.review" among those who see it
     "credit_exposure": (VISIBLE_ACCOUNTS, "accounts", "name"),
@@ -454,6 +469,16 @@ URLS = {
     "performance:incentive-rule": Url("page", capability="incentives.configure"),
     "api:scorecard-list": Url("api-list", "scorecard"),
     "api:scorecard-detail": Url("api-detail", "scorecard"),
+    # weekly and monthly reports (workreports): the KAM's list, the team page, a report
+    # and its actions (sections and submission, refresh, comments), the read-only API
+    "workreports:mine": Url("page", capability="work_reports.write"),
+    "workreports:team": Url("page", capability="work_reports.team"),
+    "workreports:detail": Url("detail", "work_report"),
+    "workreports:update": Url("post", "work_report", capability="work_reports.write"),
+    "workreports:refresh": Url("post", "work_report", capability="work_reports.write"),
+    "workreports:comment": Url("post", "work_report", capability="work_reports.review"),
+    "api:work-report-list": Url("api-list", "work_report"),
+    "api:work-report-detail": Url("api-detail", "work_report"),
     # credit and receivables (credit)
     "credit:report": Url("page", capability="credit.report"),
     "credit:settings": Url("page", capability="credit.configure"),
@@ -555,6 +580,7 @@ BEYOND_URLS = {
     "service.configure": "the response commitments (accounts.service services, admin site)",
     "scorecard.team": "whose scorecards a reader compares (performance.selectors.scorecard_kams)",
     "scorecard.all": "every team's scorecards (performance.selectors.scorecard_kams)",
+    "work_reports.all": "every team's reports (workreports.selectors.report_teams)",
 }
 
 
@@ -752,6 +778,7 @@ WRITE_EXPECTATIONS = {
     "health_score": _no_write,  # computed
     "attachment": _no_write,  # uploaded (POST on the list) and removed, never changed
     "scorecard": _no_write,  # computed, read-only
+    "work_report": _no_write,  # read-only API; written through its pages' actions
     "credit_exposure": _no_write,  # computed; a review is its own action
 }
 
