@@ -51,6 +51,7 @@ from plans.services import (
     plan_create,
     plan_submit,
 )
+from workreports.drafts import work_reports_draft
 
 NAMES = {
     "en": {
@@ -566,6 +567,8 @@ class Command(BaseCommand):
         accounts_score()
         health_check_run()
         self._status_from_health(accounts)
+        # the latest week's report of each KAM, drafted as on its Friday (My reports)
+        work_reports_draft(kind="week", force=True)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {User.objects.count()} users, {len(accounts)} accounts, "
@@ -585,7 +588,7 @@ class Command(BaseCommand):
         ).update(status=AccountStatus.AT_RISK)
         Account.objects.filter(pk__in=ids, status=AccountStatus.AT_RISK).exclude(
             health_status=HealthStatus.RED
-        ).update(status=AccountStatus.ACTIVE)
+        ).update(status=AccountStatus.MATURE)
 
     def _actuals(self, accounts, ops, rng):
         """Twelve months of ERP figures for three accounts in four: what tiering reads."""
@@ -754,7 +757,7 @@ class Command(BaseCommand):
         rng.shuffle(companies)
         zh = not names["companies"][0].isascii()
         today = timezone.localdate()
-        statuses = [AccountStatus.ACTIVE] * 6 + [AccountStatus.AT_RISK, AccountStatus.PROSPECT]
+        statuses = [AccountStatus.MATURE] * 4 + [AccountStatus.DEVELOPING] * 2 + [AccountStatus.AT_RISK, AccountStatus.PROSPECT]
         accounts = Account.objects.bulk_create(
             [
                 Account(
