@@ -53,6 +53,32 @@ def account_card(name: str, *, template: str, build) -> None:
     ACCOUNT_CARDS[name] = (template, build)
 
 
+#: panels the apps above accounts add to the page of a record a supervisor reviews
+#: (coaching: the strengths and gaps tagged on a visit or a plan), registered when they are
+#: ready; the page loads each from its URL (htmx), so it costs the page no query:
+#: {record kind ("visit", "plan"): {name: (label, url of the panel for a record)}}
+REVIEW_PANELS: dict = {}
+
+
+@dataclass(frozen=True)
+class ReviewPanel:
+    label: str
+    url: str
+
+
+def review_panel(kind: str, name: str, *, label, url) -> None:
+    """Add a panel to the page of each record of ``kind``: ``url(record)`` gives its URL,
+    ``label`` the link shown until it loads (and without JavaScript)."""
+    REVIEW_PANELS.setdefault(kind, {})[name] = (label, url)
+
+
+def review_panels(kind: str, record) -> list[ReviewPanel]:
+    """The panels of ``record``'s page, in the order they were added; no query."""
+    return [
+        ReviewPanel(str(label), url(record)) for label, url in REVIEW_PANELS.get(kind, {}).values()
+    ]
+
+
 def account_timeline(*, account: Account, limit: int = 100) -> list[TimelineEvent]:
     """Everything that happened to an account, newest first: one query."""
     found = read_nested_by_pk(("timeline", limit), account.pk, partial(_timeline_lists, limit))

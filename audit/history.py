@@ -175,6 +175,13 @@ def object_history(*, user, obj) -> list[Entry]:
     for part_model, fk in PARTS.get(kind, []):
         part_name = str(part_model.pgh_tracked_model._meta.verbose_name)
         sources.append((part_model, {fk: obj.pk}, part_name))
+    return history_entries(user=user, sources=sources)
+
+
+def history_entries(*, user, sources) -> list[Entry]:
+    """Newest first: the events of ``sources`` [(event model, lookup, subject)] as
+    entries; a page that keeps the history of a whole configuration table (every row:
+    lookup {}, each named by ``subject`` and its id) reads it here too."""
     diffs, wanted, user_ids = [], defaultdict(set), set()
     for event_model, lookup, subject in sources:
         _collect(event_model, lookup, subject, diffs, wanted, user_ids)

@@ -7,6 +7,7 @@ from accounts.api import routes as account_routes
 from accounts.health.api import HealthSnapshotViewSet
 from accounts.service import api as service_routes
 from attachments import api as attachment_routes
+from coaching import api as coaching_routes
 from credit import api as credit_routes
 from integrations.api import TokenCreateView
 from kam.api.views import TeamViewSet, UserViewSet
@@ -31,6 +32,7 @@ plan_routes.register(router)
 saved_view_routes.register(router)
 attachment_routes.register(router)
 performance_routes.register(router)
+coaching_routes.register(router)
 work_report_routes.register(router)
 credit_routes.register(router)
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("performance/", include("performance.urls")),
+    path("coaching/", include("coaching.urls")),
     path("work-reports/", include("workreports.urls")),
     path("credit/", include("credit.urls")),
     path("search/", include("search.urls")),

@@ -80,6 +80,13 @@ CAPABILITIES = {
         "preview the bonus the incentive rule would pay (never a payroll)",
     ),
     "incentives.configure": ({ADMIN}, "set the scorecard's measures and the incentive rule"),
+    # coaching (a KAM reads their own coaching page)
+    "coaching.record": (
+        {SUPERVISOR, ADMIN},
+        "tag strengths and gaps and record coaching sessions for the team one leads",
+    ),
+    "coaching.all": ({EXECUTIVE, ADMIN}, "read every KAM's coaching page"),
+    "coaching.configure": ({ADMIN}, "configure the competences"),
     # weekly and monthly reports (workreports)
     "work_reports.write": ({KAM}, "receive, complete and submit one's weekly and monthly reports"),
     "work_reports.team": (

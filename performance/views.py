@@ -113,6 +113,16 @@ class ScorecardView(LoginRequiredMixin, TemplateView):
         return self.render_to_response(context)
 
 
+#: links the apps above performance add to a KAM's scorecard page (coaching: the KAM's
+#: coaching page), registered when they are ready: {name: (label, url for a KAM)}
+SCORECARD_LINKS: dict = {}
+
+
+def scorecard_link(name: str, *, label, url) -> None:
+    """Add a link to every KAM's scorecard page: ``url(kam)`` (no query) under ``label``."""
+    SCORECARD_LINKS[name] = (label, url)
+
+
 class KamScorecardView(LoginRequiredMixin, TemplateView):
     """One KAM's scorecard: each measure's value, target, score and weight, the total
     and the rank in their team; ?measure= lists the rows behind a figure. Out of the
@@ -148,6 +158,7 @@ class KamScorecardView(LoginRequiredMixin, TemplateView):
             kam=kam, card=card, team=team, team_size=team_size, measure=key,
             measure_label=Measure(key).label if key in Measure.values else "",
             drill=drill, drill_table=_table(drill), **_choices(period),
+            links=[(label, url(kam)) for label, url in SCORECARD_LINKS.values()],
         )  # fmt: skip
         return self.render_to_response(context)
 

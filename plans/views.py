@@ -18,6 +18,7 @@ from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from accounts.models import Account
+from accounts.selectors import review_panels
 from kam import uploads
 from kam.batch import BatchRejectedError
 from kam.capabilities import CapabilityRequiredMixin, may
@@ -145,6 +146,7 @@ class PlanDetailView(ScopedDetailView):
             can_decide=leads and plan.status == PlanStatus.SUBMITTED,
             can_revise=(is_owner or leads) and plan.status == PlanStatus.APPROVED,
             decision_form=DecisionForm(),
+            review_panels=review_panels("plan", plan),
         )
         return context
 

@@ -29,6 +29,7 @@ from accounts.forms.visits import (
 )
 from accounts.models import Account, Contact, Visit, VisitComment
 from accounts.nested import USER_FIELDS, Nested, with_nested
+from accounts.selectors import review_panels
 from accounts.views.lists import AccountOptions, LookaheadPaginator, requested_page
 from attachments.services import attachments_add
 from kam.capabilities import may
@@ -268,6 +269,7 @@ class VisitDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_comment"] = may(self.request.user, "visits.comment")
+        context["review_panels"] = review_panels("visit", self.object)
         context.setdefault("comment_form", VisitCommentForm())
         return context
 

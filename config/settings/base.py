@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "messaging.apps.MessagingConfig",
     "reminders.apps.RemindersConfig",
     "performance.apps.PerformanceConfig",
+    "coaching.apps.CoachingConfig",
     "workreports.apps.WorkReportsConfig",
     "credit.apps.CreditConfig",
     "pgtrigger",

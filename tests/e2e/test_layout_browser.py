@@ -64,6 +64,8 @@ NOT_PAGES = {
     "accounts:visit-offline-choices",
     "opportunities:board-column",
     "integrations:import-template",
+    "coaching:visit-tags",
+    "coaching:plan-tags",
 }
 # pages looked at by eye on every run: (url name, role, width, language)
 NAMED_SCREENSHOTS = {
@@ -88,7 +90,7 @@ ALLOWED_ENGLISH = {
 }  # fmt: skip
 # configuration whose names are shown in the reader's language (an English and a Chinese
 # name each; the default stages also in the catalog): their English names are not data
-CONFIGURED = {"opportunities.Stage", "opportunities.ProductLine"}
+CONFIGURED = {"opportunities.Stage", "opportunities.ProductLine", "coaching.Competence"}
 
 MEASURE = """
 async (zh) => {

@@ -469,6 +469,18 @@ URLS = {
     "performance:incentive-rule": Url("page", capability="incentives.configure"),
     "api:scorecard-list": Url("api-list", "scorecard"),
     "api:scorecard-detail": Url("api-detail", "scorecard"),
+    # coaching: a KAM's page (the same people as the scorecards: coaching.selectors.
+    # coaching_kams) and its session form, the tags panel a reviewed visit or plan loads and
+    # its tag action, the competences
+    "coaching:kam": Url("detail", "scorecard"),
+    "coaching:session-create": Url("post", "scorecard", capability="coaching.record"),
+    "coaching:visit-tags": Url("detail", "visit"),
+    "coaching:visit-tag": Url("post", "visit", capability="coaching.record"),
+    "coaching:plan-tags": Url("detail", "plan"),
+    "coaching:plan-tag": Url("post", "plan", capability="coaching.record"),
+    "coaching:competences": Url("page", capability="coaching.configure"),
+    "api:coaching-list": Url("api-list", "scorecard"),
+    "api:coaching-detail": Url("api-detail", "scorecard"),
     # weekly and monthly reports (workreports): the KAM's list, the team page, a report
     # and its actions (sections and submission, refresh, comments), the read-only API
     "workreports:mine": Url("page", capability="work_reports.write"),
@@ -580,6 +592,7 @@ BEYOND_URLS = {
     "service.configure": "the response commitments (accounts.service services, admin site)",
     "scorecard.team": "whose scorecards a reader compares (performance.selectors.scorecard_kams)",
     "scorecard.all": "every team's scorecards (performance.selectors.scorecard_kams)",
+    "coaching.all": "every KAM's coaching page (coaching.selectors.coaching_kams)",
     "work_reports.all": "every team's reports (workreports.selectors.report_teams)",
 }
 
