@@ -145,6 +145,22 @@ class AccountFilterSet(ArchivedFilterMixin, FilterSet):
         return queryset  # applied in filter_queryset
 
 
+def account_condition(name: str, *, label, accounts) -> None:
+    """Add a yes/no filter ``name`` to the account list and the accounts API, registered by
+    an app above accounts when it is ready (credit: ``over_credit_limit``): ``accounts()``
+    gives a queryset of the ids of the accounts that meet the condition, read as a
+    subquery of the list's one query. Like ``past_cadence``, it is a drill-down that links
+    set (the filter bar shows the fields of ``FILTER_FIELDS``)."""
+
+    def method(queryset, field_name, value):
+        ids = accounts()
+        return queryset.filter(pk__in=ids) if value else queryset.exclude(pk__in=ids)
+
+    AccountFilterSet.base_filters[name] = django_filters.BooleanFilter(
+        field_name=name, method=method, label=label
+    )
+
+
 class ContactFilterSet(ArchivedFilterMixin, FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     account = django_filters.ModelMultipleChoiceFilter(

@@ -30,8 +30,12 @@ class CreditExposureSerializer(serializers.ModelSerializer):
     overdue_90 = serializers.DecimalField(source="credit_overdue_90", **MONEY)
     status = serializers.SerializerMethodField()
     overdue_90_warning = serializers.BooleanField(source="credit_at_overdue", read_only=True)
-    reviewed_on = serializers.DateField(source="credit_reviewed_on", read_only=True)
-    next_review_on = serializers.DateField(source="credit_next_review_on", read_only=True)
+    reviewed_on = serializers.DateField(
+        source="credit_reviewed_on", read_only=True, allow_null=True
+    )
+    next_review_on = serializers.DateField(
+        source="credit_next_review_on", read_only=True, allow_null=True
+    )
     review_due = serializers.SerializerMethodField()
 
     class Meta:

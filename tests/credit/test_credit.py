@@ -283,3 +283,39 @@ def test_exposure_is_the_balance_but_never_under_the_overdue(world):
     Actual.objects.filter(account=account, month=1).update(collected=50)
     row = with_exposure(Account.objects.filter(pk=account.pk)).get()
     assert row.credit_exposure == Decimal(150)
+
+
+def test_the_account_list_filters_over_the_limit_in_a_fixed_number_of_queries(
+    client, world, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.browser_forms import row_ids
+
+    kam = world.user("kam_a")
+    client.force_login(kam)
+    url = reverse("accounts:list") + "?over_credit_limit=true"
+
+    def over(count):
+        made = []
+        for index in range(count):
+            account = AccountFactory(name=f"over-{index}-{count}", owner=kam, credit_limit=100)
+            ActualFactory(account=account, year=YEAR, month=1, invoiced=100)  # 100 %: over
+            made.append(account.pk)
+        under = AccountFactory(owner=kam, credit_limit=100)
+        ActualFactory(account=under, year=YEAR, month=1, invoiced=99)
+        return made
+
+    first = over(3)
+    client.get(url)  # warm the per-language form class
+    with CaptureQueriesContext(connection) as three:
+        response = client.get(url)
+    assert sorted(row_ids(response.content.decode())) == sorted(first)
+    more = first + over(27)
+    with django_assert_num_queries(len(three)):
+        response = client.get(url)
+    assert sorted(row_ids(response.content.decode())) == sorted(more)
+    api = client.get(reverse("api:account-list"), {"over_credit_limit": "false", "page_size": 100})
+    assert {row["name"] for row in api.json()["results"]} >= {"acme", "globex"}
+    assert not {row["id"] for row in api.json()["results"]} & set(more)
