@@ -60,6 +60,7 @@ CAPABILITIES = {
     "scoring.configure": ({ADMIN}, "edit the scoring model and run a scoring"),
     "health.configure": ({ADMIN}, "edit the health settings and run a health check"),
     "service.configure": ({ADMIN}, "edit the complaint response commitments"),
+    "policy.configure": ({ADMIN}, "edit the tier service policy (a new version each time)"),
     "users.manage": ({ADMIN}, "manage users and teams; open the admin site (every permission)"),
     "records.view_all": ({EXECUTIVE, ADMIN}, "hold every view permission of the admin site"),
     # integrations and notification delivery
@@ -80,13 +81,6 @@ CAPABILITIES = {
         "preview the bonus the incentive rule would pay (never a payroll)",
     ),
     "incentives.configure": ({ADMIN}, "set the scorecard's measures and the incentive rule"),
-    # coaching (a KAM reads their own coaching page)
-    "coaching.record": (
-        {SUPERVISOR, ADMIN},
-        "tag strengths and gaps and record coaching sessions for the team one leads",
-    ),
-    "coaching.all": ({EXECUTIVE, ADMIN}, "read every KAM's coaching page"),
-    "coaching.configure": ({ADMIN}, "configure the competences"),
     # weekly and monthly reports (workreports)
     "work_reports.write": ({KAM}, "receive, complete and submit one's weekly and monthly reports"),
     "work_reports.team": (
@@ -95,12 +89,39 @@ CAPABILITIES = {
     ),
     "work_reports.all": ({EXECUTIVE, ADMIN}, "read every team's weekly and monthly reports"),
     "work_reports.review": ({SUPERVISOR, ADMIN}, "comment on the reports of the teams one leads"),
+    # coaching (a KAM reads their own coaching page)
+    "coaching.record": (
+        {SUPERVISOR, ADMIN},
+        "tag strengths and gaps and record coaching sessions for the team one leads",
+    ),
+    "coaching.all": ({EXECUTIVE, ADMIN}, "read every KAM's coaching page"),
+    "coaching.configure": ({ADMIN}, "configure the competences"),
     # credit and receivables (credit)
     "credit.configure": ({ADMIN}, "set the credit warning levels and the credit review cadence"),
     "credit.review": ({SUPERVISOR, ADMIN}, "record the credit review of an account one sees"),
     "credit.report": (
         {SUPERVISOR, EXECUTIVE, ADMIN},
         "open the credit exposure report (a supervisor: the teams they see)",
+    ),
+    # the account lifecycle (lifecycle)
+    "lifecycle.configure": ({ADMIN}, "read and change the lifecycle rules"),
+    "lifecycle.override": (
+        {SUPERVISOR, ADMIN},
+        "set the lifecycle stage of an account one sees by hand, or lift the override",
+    ),
+    "lifecycle.report": (
+        {SUPERVISOR, EXECUTIVE, ADMIN},
+        "open the customer lifetime value report (a supervisor: the teams they see)",
+    ),
+    # the candidate key account pool (candidates)
+    "candidates.review": ({SUPERVISOR, ADMIN}, "promote a candidate into an account or dismiss it"),
+    "candidates.import": ({ADMIN}, "import and bulk-upsert candidates"),
+    "candidates.configure": ({ADMIN}, "set the candidate pool's proposal rule"),
+    # the task force of a serious complaint (taskforce)
+    "taskforce.configure": ({ADMIN}, "configure the departments task forces draw on"),
+    "taskforce.assign": (
+        {KAM, SUPERVISOR, ADMIN},
+        "assign task force tasks on a complaint one owns or whose owner one leads",
     ),
 }
 

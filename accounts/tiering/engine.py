@@ -73,7 +73,9 @@ LEVEL_POINTS = {
     ContactLevel.EXECUTION.value: 5,
 }
 
-_SCORE_SQL = """
+#: the inputs of the criteria for the accounts: ``base`` (one row per scored account) and
+#: ``people`` (its current contacts)
+_ACCOUNT_INPUTS_SQL = """
 WITH actual AS ({{actual}}
 ),
 base AS (
@@ -110,7 +112,12 @@ people AS (
     WHERE c.has_left = false AND c.archived_at IS NULL
     GROUP BY c.account_id
 ),
-ranked AS (
+"""
+
+#: the criteria and the total over any ``base`` and ``people`` with the columns the
+#: accounts' give (``ranked``, ``scored``, ``totals``): the one definition of the scoring
+#: model, which the candidate pool (candidates.engine) scores its candidates with too
+CRITERIA_SQL = """ranked AS (
     SELECT base.*,
            PERCENT_RANK() OVER (ORDER BY base.revenue) AS pr_revenue,
            PERCENT_RANK() OVER (ORDER BY base.profit) AS pr_profit,
@@ -146,13 +153,17 @@ totals AS (
                  / 100.0, 2) AS total
     FROM scored s
 )
-INSERT INTO {score} (run_id, account_id, total, tier, breakdown)
-SELECT %(run)s, t.id, t.total,
-       CASE WHEN t.total >= %(threshold_a)s THEN 'A'
+"""
+
+#: the tier of a row of ``totals t``
+TIER_SQL = """CASE WHEN t.total >= %(threshold_a)s THEN 'A'
             WHEN t.total >= %(threshold_b)s THEN 'B'
             WHEN t.total >= %(threshold_c)s THEN 'C'
-            ELSE 'D' END,
-       jsonb_build_object(
+            ELSE 'D' END"""
+
+#: the breakdown (criterion by criterion: score, weight, weighted, inputs) of a row of
+#: ``totals t``
+BREAKDOWN_SQL = """jsonb_build_object(
            'annual_purchase', jsonb_build_object(
                'score', t.s_purchase, 'weight', %(w_purchase)s,
                'weighted', ROUND(t.s_purchase * %(w_purchase)s / 100.0, 2),
@@ -196,9 +207,18 @@ SELECT %(run)s, t.id, t.total,
                    'highest_level_points', t.level_points,
                    'average_strength', t.avg_strength,
                    'current_contacts', t.contact_count))
-       )
-FROM totals t
-"""
+       )"""
+
+_SCORE_SQL = (
+    _ACCOUNT_INPUTS_SQL
+    + CRITERIA_SQL
+    + "INSERT INTO {score} (run_id, account_id, total, tier, breakdown)\n"
+    + "SELECT %(run)s, t.id, t.total, "
+    + TIER_SQL
+    + ",\n"
+    + BREAKDOWN_SQL
+    + "\nFROM totals t\n"
+)
 
 _APPLY_SQL = """
 WITH applied AS (
@@ -249,6 +269,19 @@ def _tables():
     }
 
 
+def criteria_params(snapshot: dict) -> dict:
+    """The parameters of ``CRITERIA_SQL``, ``TIER_SQL`` and ``BREAKDOWN_SQL`` from a
+    scoring model's snapshot (``ScoringModel.as_dict()``)."""
+    params = {
+        "threshold_a": snapshot["thresholds"]["a"],
+        "threshold_b": snapshot["thresholds"]["b"],
+        "threshold_c": snapshot["thresholds"]["c"],
+    }
+    for name, criterion in _WEIGHT_PARAMS.items():
+        params[name] = int(snapshot["weights"][criterion.value])
+    return params
+
+
 def score_accounts(*, run, snapshot: dict, today: date) -> int:
     """Write the ``TierScore`` of every active account for ``run`` (one statement);
     returns how many accounts were scored."""
@@ -263,12 +296,8 @@ def score_accounts(*, run, snapshot: dict, today: date) -> int:
         "executive_points": LEVEL_POINTS[ContactLevel.EXECUTIVE],
         "decision_points": LEVEL_POINTS[ContactLevel.DECISION],
         "execution_points": LEVEL_POINTS[ContactLevel.EXECUTION],
-        "threshold_a": snapshot["thresholds"]["a"],
-        "threshold_b": snapshot["thresholds"]["b"],
-        "threshold_c": snapshot["thresholds"]["c"],
+        **criteria_params(snapshot),
     }
-    for name, criterion in _WEIGHT_PARAMS.items():
-        params[name] = int(snapshot["weights"][criterion.value])
     with connection.cursor() as cursor:
         cursor.execute(_SCORE_SQL.format(**_tables()).replace("{actual}", actual), params)
         return cursor.rowcount

@@ -41,9 +41,12 @@ INSTALLED_APPS = [
     "messaging.apps.MessagingConfig",
     "reminders.apps.RemindersConfig",
     "performance.apps.PerformanceConfig",
-    "coaching.apps.CoachingConfig",
     "workreports.apps.WorkReportsConfig",
     "credit.apps.CreditConfig",
+    "lifecycle.apps.LifecycleConfig",
+    "candidates.apps.CandidatesConfig",
+    "coaching.apps.CoachingConfig",
+    "taskforce.apps.TaskforceConfig",
     "pgtrigger",
     "pghistory",
     "audit.apps.AuditConfig",
@@ -319,9 +322,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.health_check_run",
         "schedule": crontab(hour=1, minute=30),
     },
+    "lifecycle-nightly": {
+        "task": "lifecycle.tasks.lifecycle_run",
+        "schedule": crontab(hour=1, minute=45),
+    },
     "credit-check-nightly": {
         "task": "credit.tasks.credit_check",
         "schedule": crontab(hour=1, minute=15),
+    },
+    # after the accounts' scoring (02:00), with the same scoring model
+    "score-candidates-nightly": {
+        "task": "candidates.tasks.candidates_score",
+        "schedule": crontab(hour=2, minute=30),
     },
     "mark-breached-complaints": {
         "task": "accounts.tasks.complaints_mark_breached",

@@ -111,6 +111,21 @@ def world(world):
         )
         for name, account in world.accounts.items()
     }
+    # task forces (taskforce): one per complaint, its one task given to the account's owner
+    # (made directly: giving a task notifies)
+    from taskforce.models import Department, Task, TaskForce
+
+    quality = Department.objects.get_or_create(name="Quality")[0]
+    world.task_forces, world.task_force_tasks = {}, {}
+    for name, account in world.accounts.items():
+        force = TaskForce.objects.create(
+            complaint=world.complaints[f"complaint-{name}"], created_by=ops
+        )
+        world.task_forces[f"complaint-{name}"] = force
+        world.task_force_tasks[f"task-{name}"] = Task.objects.create(
+            task_force=force, department=quality, assignee=account.owner,
+            description=f"task-{name}", due_on="2026-12-31", assigned_by=ops,
+        )  # fmt: skip
     world.surveys = {
         f"survey-{name}": survey_record(actor=ops, account=account, nps=9, comment=f"survey-{name}")
         for name, account in world.accounts.items()
@@ -180,6 +195,13 @@ def world(world):
         )
         for name in ("kam_a", "kam_b", "kam_c")
     }  # fmt: skip
+    # the candidate pool: one candidate "cand-<team>" per team
+    from candidates.models import Candidate
+
+    world.candidates = {
+        f"cand-{name}": Candidate.objects.create(name=f"cand-{name}", team=team)
+        for name, team in world.teams.items()
+    }
     return world
 
 
@@ -243,6 +265,13 @@ VISIBLE_SCORECARDS = {
     "ops": {"kam_a", "kam_b", "kam_c"},
 }
 
+# candidates follow their team: its supervisor and members, executives and admins all
+VISIBLE_CANDIDATES = {
+    "kam_a": {"cand-East"}, "kam_b": {"cand-East"}, "kam_c": {"cand-South"},
+    "sup_east": {"cand-East"}, "sup_south": {"cand-South"},
+    "exec": {"cand-East", "cand-South"}, "ops": {"cand-East", "cand-South"},
+}  # fmt: skip
+
 # scope: (expected names by role, world attribute, API field naming a row)
 SCOPES = {
     "account": (VISIBLE_ACCOUNTS, "accounts", "name"),
@@ -265,6 +294,14 @@ SCOPES = {
     "quota": (VISIBLE_TEAMS, "quotas", "team_name"),
     "complaint": (VISIBLE_COMPLAINTS, "complaints", "description"),
     "survey": (VISIBLE_SURVEYS, "surveys", "comment"),
+    # a complaint's task force and its tasks follow the complaint (each task here is its
+    # account owner's; an assignee from elsewhere: tests/taskforce)
+    "task_force": (VISIBLE_COMPLAINTS, "task_forces", "description"),
+    "task_force_task": (
+        {role: {f"task-{name}" for name in names} for role, names in VISIBLE_ACCOUNTS.items()},
+        "task_force_tasks",
+        "description",
+    ),
     "risk": (VISIBLE_RISKS, "risks", "description"),
     "health_score": (VISIBLE_ACCOUNTS, "health_scores", "account_name"),
     # webhooks are the admins': for anyone else they do not exist
@@ -272,10 +309,11 @@ SCOPES = {
     "saved_view": (VISIBLE_SAVED_VIEWS, "saved_views", "name"),
     "attachment": (VISIBLE_ATTACHMENTS, "attachments", "name"),
     "scorecard": (VISIBLE_SCORECARDS, "scorecards", "username"),
-    "work_report": (VISIBLE_SCORECARDS, "work_reports", "kam"),
     # credit: an account's exposure follows the account; its review form is for the holders
     # of "credit.review" among those who see it
     "credit_exposure": (VISIBLE_ACCOUNTS, "accounts", "name"),
+    # the tier service policy's shortfalls: one row per visible active account
+    "policy_shortfall": (VISIBLE_ACCOUNTS, "accounts", "name"),
     "credit_review": (
         {
             role: names if role in holders("credit.review") else set()
@@ -284,6 +322,20 @@ SCOPES = {
         "accounts",
         "name",
     ),
+    # the lifecycle follows the account; its override form is for the holders of
+    # "lifecycle.override" among those who see it
+    "lifecycle": (VISIBLE_ACCOUNTS, "accounts", "name"),
+    "lifecycle_override": (
+        {
+            role: names if role in holders("lifecycle.override") else set()
+            for role, names in VISIBLE_ACCOUNTS.items()
+        },
+        "accounts",
+        "name",
+    ),
+    "work_report": (VISIBLE_SCORECARDS, "work_reports", "kam"),
+    # candidates follow their team: its supervisor and members, executives and admins all
+    "candidate": (VISIBLE_CANDIDATES, "candidates", "name"),
     "webhook_delivery": (
         {role: {"hook"} if role == "ops" else set() for role in ROLES},
         "webhook_deliveries",
@@ -355,6 +407,9 @@ URLS = {
     "accounts:tiering": Url("page"),
     "accounts:tiering-model": Url("page", capability="scoring.configure"),
     "accounts:health-settings": Url("page", capability="health.configure"),
+    "accounts:policy": Url("page"),
+    "accounts:policy-edit": Url("page", capability="policy.configure"),
+    "accounts:policy-shortfalls": Url("page"),
     "accounts:tiering-score": Url("post", capability="scoring.configure"),
     "accounts:tier-override": Url("post", "account", capability="tiers.override"),
     "accounts:tier-override-remove": Url("post", "account", capability="tiers.override"),
@@ -469,6 +524,44 @@ URLS = {
     "performance:incentive-rule": Url("page", capability="incentives.configure"),
     "api:scorecard-list": Url("api-list", "scorecard"),
     "api:scorecard-detail": Url("api-detail", "scorecard"),
+    # credit and receivables (credit)
+    "credit:report": Url("page", capability="credit.report"),
+    "credit:settings": Url("page", capability="credit.configure"),
+    "credit:review": Url("detail", "credit_review", capability="credit.review"),
+    "api:service-policy-list": Url("api-page"),
+    "api:policy-shortfall-list": Url("api-list", "policy_shortfall"),
+    "api:policy-shortfall-detail": Url("api-detail", "policy_shortfall"),
+    "api:credit-exposure-list": Url("api-list", "credit_exposure"),
+    "api:credit-exposure-detail": Url("api-detail", "credit_exposure"),
+    "api:credit-exposure-review": Url("api-post", "credit_exposure", capability="credit.review"),
+    # the account lifecycle (lifecycle)
+    "lifecycle:report": Url("page", capability="lifecycle.report"),
+    "lifecycle:rules": Url("page", capability="lifecycle.configure"),
+    "lifecycle:override": Url("detail", "lifecycle_override", capability="lifecycle.override"),
+    "api:lifecycle-list": Url("api-list", "lifecycle"),
+    "api:lifecycle-detail": Url("api-detail", "lifecycle"),
+    "api:lifecycle-override": Url("api-post", "lifecycle", capability="lifecycle.override"),
+    # the candidate pool (candidates): the pool and a candidate's page follow the team;
+    # promoting and dismissing are the reviewers', the import and the settings the admins'
+    "candidates:pool": Url("list", "candidate"),
+    "candidates:detail": Url("detail", "candidate"),
+    "candidates:promote": Url("post", "candidate", capability="candidates.review"),
+    "candidates:dismiss": Url("post", "candidate", capability="candidates.review"),
+    "candidates:import": Url("page", capability="candidates.import"),
+    "candidates:settings": Url("page", capability="candidates.configure"),
+    "api:candidate-list": Url("api-list", "candidate"),
+    "api:candidate-detail": Url("api-detail", "candidate"),
+    "api:candidate-bulk": Url("api-post", capability="candidates.import"),
+    # weekly and monthly reports (workreports): the KAM's list, the team page, a report
+    # and its actions (sections and submission, refresh, comments), the read-only API
+    "workreports:mine": Url("page", capability="work_reports.write"),
+    "workreports:team": Url("page", capability="work_reports.team"),
+    "workreports:detail": Url("detail", "work_report"),
+    "workreports:update": Url("post", "work_report", capability="work_reports.write"),
+    "workreports:refresh": Url("post", "work_report", capability="work_reports.write"),
+    "workreports:comment": Url("post", "work_report", capability="work_reports.review"),
+    "api:work-report-list": Url("api-list", "work_report"),
+    "api:work-report-detail": Url("api-detail", "work_report"),
     # coaching: a KAM's page (the same people as the scorecards: coaching.selectors.
     # coaching_kams) and its session form, the tags panel a reviewed visit or plan loads and
     # its tag action, the competences
@@ -481,23 +574,6 @@ URLS = {
     "coaching:competences": Url("page", capability="coaching.configure"),
     "api:coaching-list": Url("api-list", "scorecard"),
     "api:coaching-detail": Url("api-detail", "scorecard"),
-    # weekly and monthly reports (workreports): the KAM's list, the team page, a report
-    # and its actions (sections and submission, refresh, comments), the read-only API
-    "workreports:mine": Url("page", capability="work_reports.write"),
-    "workreports:team": Url("page", capability="work_reports.team"),
-    "workreports:detail": Url("detail", "work_report"),
-    "workreports:update": Url("post", "work_report", capability="work_reports.write"),
-    "workreports:refresh": Url("post", "work_report", capability="work_reports.write"),
-    "workreports:comment": Url("post", "work_report", capability="work_reports.review"),
-    "api:work-report-list": Url("api-list", "work_report"),
-    "api:work-report-detail": Url("api-detail", "work_report"),
-    # credit and receivables (credit)
-    "credit:report": Url("page", capability="credit.report"),
-    "credit:settings": Url("page", capability="credit.configure"),
-    "credit:review": Url("detail", "credit_review", capability="credit.review"),
-    "api:credit-exposure-list": Url("api-list", "credit_exposure"),
-    "api:credit-exposure-detail": Url("api-detail", "credit_exposure"),
-    "api:credit-exposure-review": Url("api-post", "credit_exposure", capability="credit.review"),
     # notification delivery (messaging) and health scores
     "messaging:preferences": Url("page"),
     "messaging:channels": Url("page", capability="channels.manage"),
@@ -546,6 +622,21 @@ URLS = {
             (f"attachments:{kind}-upload", Url("post", kind)),
         )
     },
+    # task forces of serious complaints (taskforce): a complaint's task force page (its
+    # complaint page's panel) and report; giving tasks and recording the findings are for
+    # the holders of "taskforce.assign" who own the complaint or lead its owner
+    "taskforce:complaint": Url("detail", "complaint"),
+    "taskforce:report": Url("detail", "complaint"),
+    "taskforce:task-assign": Url("post", "complaint", capability="taskforce.assign"),
+    "taskforce:findings": Url("post", "complaint", capability="taskforce.assign"),
+    "taskforce:task-done": Url("post", "task_force_task"),
+    "taskforce:my-tasks": Url("page"),
+    "taskforce:departments": Url("page", capability="taskforce.configure"),
+    "api:task-force-list": Url("api-list", "task_force"),
+    "api:task-force-detail": Url("api-detail", "task_force"),
+    "api:task-force-task-list": Url("api-list", "task_force_task"),
+    "api:task-force-task-detail": Url("api-detail", "task_force_task"),
+    "api:task-force-task-complete": Url("api-post", "task_force_task"),
     "attachments:download": Url("detail", "attachment"),
     "api:attachment-list": Url("api-list", "attachment"),
     "api:attachment-detail": Url("api-detail", "attachment"),
@@ -592,8 +683,8 @@ BEYOND_URLS = {
     "service.configure": "the response commitments (accounts.service services, admin site)",
     "scorecard.team": "whose scorecards a reader compares (performance.selectors.scorecard_kams)",
     "scorecard.all": "every team's scorecards (performance.selectors.scorecard_kams)",
-    "coaching.all": "every KAM's coaching page (coaching.selectors.coaching_kams)",
     "work_reports.all": "every team's reports (workreports.selectors.report_teams)",
+    "coaching.all": "every KAM's coaching page (coaching.selectors.coaching_kams)",
 }
 
 
@@ -787,12 +878,17 @@ WRITE_EXPECTATIONS = {
     # complaints move on only through their actions; a survey answer is a record
     "complaint": _no_write,
     "survey": _no_write,
+    "task_force": _no_write,  # read-only API; tasks are given on the page
+    "task_force_task": _no_write,  # completed by its own action
     "risk": _record_write,
     "health_score": _no_write,  # computed
     "attachment": _no_write,  # uploaded (POST on the list) and removed, never changed
     "scorecard": _no_write,  # computed, read-only
-    "work_report": _no_write,  # read-only API; written through its pages' actions
     "credit_exposure": _no_write,  # computed; a review is its own action
+    "policy_shortfall": _no_write,  # computed; the policy is changed on its page
+    "lifecycle": _no_write,  # computed; an override is its own action
+    "work_report": _no_write,  # read-only API; written through its pages' actions
+    "candidate": _no_write,  # read-only API; written by the bulk upsert and the actions
 }
 
 

@@ -1,0 +1,157 @@
+"""The nightly scoring of the candidate pool, in a fixed number of SQL statements whatever
+the number of candidates.
+
+The score is the accounts' scoring model, read from its one definition
+(``accounts.tiering.engine.CRITERIA_SQL``, ``TIER_SQL``, ``BREAKDOWN_SQL``) with the
+model in force (``ScoringModel``): the statement only gives the criteria their inputs, as
+the accounts' scoring does, so a candidate scores what an account with the same inputs
+scores in a pool of the same figures. The inputs of a candidate:
+
+- revenue: its annual revenue (NULL as 0); gross profit: its annual gross profit (NULL as
+  0). Ranks (annual purchase, profit contribution, revenue share) are taken among the
+  candidates in the pool, as an account's are among the active accounts;
+- strategic significance: no flags on a candidate, so 0;
+- growth potential: not assessed, so 50 (as an account not assessed);
+- relationship depth: no cooperation and no contacts yet, so 0.
+
+The proposal rule (``CandidateSettings``): a candidate still in the pool and not proposed
+yet is proposed when its gross profit is > 0 and ranks in the top ``profit_share`` % of
+the pool (rank by gross profit, largest first, ties sharing the better rank, at most
+``ceil(pool × share / 100)``; a pool of 40 at 5 %: the first 2), or when its total score
+reaches ``score_threshold``. A proposed candidate stays proposed (nothing is proposed
+twice); a promoted or dismissed one leaves the pool and is not scored any more.
+
+Statements: reading the scoring model, reading the pool settings, and one statement that
+scores every candidate of the pool, proposes the new ones and logs a ``CandidateEvent``
+for each (the caller's transaction turns nested loops off first: kam.batch).
+"""
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.tiering.engine import BREAKDOWN_SQL, CRITERIA_SQL, TIER_SQL, criteria_params
+from accounts.tiering.models import ScoringModel
+from candidates.models import (
+    Candidate,
+    CandidateEvent,
+    CandidateEventKind,
+    CandidateSettings,
+    CandidateStatus,
+    ProposedBecause,
+)
+from kam.batch import plan_for_whole_tables
+
+_INPUTS_SQL = """
+WITH base AS (
+    SELECT c.id,
+           c.revenue AS revenue_raw,
+           NULL::numeric AS margin_raw,
+           NULL::numeric AS actual_revenue,
+           NULL::int AS actual_months,
+           'candidate' AS revenue_source,
+           COALESCE(c.revenue, 0) AS revenue,
+           COALESCE(c.gross_profit, 0) AS profit,
+           false AS is_industry_leader, false AS is_reference_customer,
+           false AS has_channel_value,
+           NULL::smallint AS growth_potential,
+           NULL::date AS cooperation_since,
+           0 AS years
+    FROM {candidate} c
+    WHERE c.status IN (%(open)s, %(proposed)s)
+),
+people AS (
+    SELECT NULL::bigint AS account_id, 0 AS level_points, NULL::numeric AS avg_strength,
+           0::bigint AS contact_count
+    WHERE false
+),
+"""
+
+_WRITE_SQL = """,
+ranks AS (
+    SELECT t.id, t.total, t.profit,
+           RANK() OVER (ORDER BY t.profit DESC) AS profit_rank,
+           COUNT(*) OVER () AS pool
+    FROM totals t
+),
+judged AS (
+    SELECT r.id,
+           (r.profit > 0 AND r.profit_rank <= CEIL(r.pool * %(share)s / 100.0)) AS by_profit,
+           (r.total >= %(threshold)s) AS by_score
+    FROM ranks r
+),
+written AS (
+    UPDATE {candidate} AS c
+    SET score = t.total,
+        tier = {tier},
+        breakdown = {breakdown},
+        profit_rank = r.profit_rank,
+        scored_at = %(now)s,
+        status = CASE WHEN c.status = %(open)s AND (j.by_profit OR j.by_score)
+                      THEN %(proposed)s ELSE c.status END,
+        proposed_at = CASE WHEN c.status = %(open)s AND (j.by_profit OR j.by_score)
+                           THEN %(now)s ELSE c.proposed_at END,
+        proposed_because = CASE
+            WHEN c.status <> %(open)s THEN c.proposed_because
+            WHEN j.by_profit AND j.by_score THEN %(both)s
+            WHEN j.by_profit THEN %(profit)s
+            WHEN j.by_score THEN %(score)s
+            ELSE '' END
+    FROM totals t
+    JOIN ranks r ON r.id = t.id
+    JOIN judged j ON j.id = t.id
+    JOIN {candidate} old ON old.id = t.id
+    WHERE c.id = t.id
+    RETURNING c.id, c.score, c.proposed_because, old.status AS old_status,
+              c.status AS new_status
+),
+logged AS (
+    INSERT INTO {event} (candidate_id, kind, at, score, proposed_because, reason)
+    SELECT id, %(event_proposed)s, %(now)s, score, proposed_because, ''
+    FROM written WHERE old_status = %(open)s AND new_status = %(proposed)s
+    RETURNING candidate_id
+)
+SELECT (SELECT COUNT(*) FROM written), (SELECT COUNT(*) FROM logged)
+"""
+
+
+def _tables():
+    quote = connection.ops.quote_name
+    return {
+        "candidate": quote(Candidate._meta.db_table),
+        "event": quote(CandidateEvent._meta.db_table),
+    }
+
+
+def scoring_sql() -> str:
+    tables = _tables()
+    return (
+        _INPUTS_SQL.format(**tables)
+        + CRITERIA_SQL.rstrip()
+        + _WRITE_SQL.format(tier=TIER_SQL, breakdown=BREAKDOWN_SQL, **tables)
+    )
+
+
+@transaction.atomic
+def candidates_score(*, now=None) -> dict:
+    """Score the pool and propose its new top candidates (4 statements whatever the
+    number of candidates). Returns {"scored": n, "proposed": n}."""
+    plan_for_whole_tables()
+    snapshot = ScoringModel.current().as_dict()
+    config = CandidateSettings.current()
+    now = now or timezone.now()
+    params = {
+        **criteria_params(snapshot),
+        "open": CandidateStatus.OPEN.value,
+        "proposed": CandidateStatus.PROPOSED.value,
+        "share": config.profit_share,
+        "threshold": config.score_threshold,
+        "now": now,
+        "both": ProposedBecause.BOTH.value,
+        "profit": ProposedBecause.PROFIT.value,
+        "score": ProposedBecause.SCORE.value,
+        "event_proposed": CandidateEventKind.PROPOSED.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(scoring_sql(), params)
+        scored, proposed = cursor.fetchone()
+    return {"scored": scored, "proposed": proposed}

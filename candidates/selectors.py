@@ -1,0 +1,27 @@
+from django.db.models import Case, IntegerField, Q, Value, When
+
+from candidates.models import IN_POOL, Candidate, CandidateStatus
+
+
+def pool(*, user, q="", status="pool", team=None, region="", industry=""):
+    """The candidates ``user`` sees, filtered: proposed first, then by score (best
+    first), then by name. One query (the team joined)."""
+    rows = Candidate.objects.visible_to(user).select_related("team")
+    if status == "pool":
+        rows = rows.filter(status__in=IN_POOL)
+    elif status:
+        rows = rows.filter(status=status)
+    if team is not None:
+        rows = rows.filter(team=team)
+    if region:
+        rows = rows.filter(region=region)
+    if industry:
+        rows = rows.filter(industry=industry)
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(credit_code__iexact=q))
+    proposed_first = Case(
+        When(status=CandidateStatus.PROPOSED, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return rows.order_by(proposed_first, "-score", "name", "pk")
