@@ -228,7 +228,7 @@ ACCOUNT_DEFAULTS = {
     "credit_code": "",
     "industry": "",
     "region": "",
-    "status": AccountStatus.ACTIVE,
+    "status": AccountStatus.DEVELOPING,
     "is_industry_leader": False,
     "is_reference_customer": False,
     "has_channel_value": False,

@@ -10,11 +10,17 @@ class AccountTeamRole(models.TextChoices):
 
 
 class AccountStatus(models.TextChoices):
-    PROSPECT = "prospect", _("Prospect")
-    ACTIVE = "active", pgettext_lazy("account status", "Active")
-    AT_RISK = "at_risk", _("At risk")
-    DORMANT = "dormant", _("Dormant")
-    LOST = "lost", _("Lost")
+    """The lifecycle stage (生命周期阶段): prospect → developing → mature → at risk →
+    dormant / lost, moved by the lifecycle rules (lifecycle.engine). Accounts stored as
+    "active" before the stages were split became developing or mature (lifecycle
+    migration 0002: mature with 12 months of actuals)."""
+
+    PROSPECT = "prospect", pgettext_lazy("lifecycle stage", "Prospect")
+    DEVELOPING = "developing", pgettext_lazy("lifecycle stage", "Developing")
+    MATURE = "mature", pgettext_lazy("lifecycle stage", "Mature")
+    AT_RISK = "at_risk", pgettext_lazy("lifecycle stage", "At risk")
+    DORMANT = "dormant", pgettext_lazy("lifecycle stage", "Dormant")
+    LOST = "lost", pgettext_lazy("lifecycle stage", "Lost")
 
 
 class Industry(models.TextChoices):

@@ -156,7 +156,7 @@ class Account(ChoiceLabels, Archivable):
         _("lifecycle status"),
         max_length=16,
         choices=AccountStatus.choices,
-        default=AccountStatus.ACTIVE,
+        default=AccountStatus.DEVELOPING,
     )
     is_industry_leader = models.BooleanField(_("industry leader"), default=False)
     is_reference_customer = models.BooleanField(_("reference customer"), default=False)

@@ -10,9 +10,9 @@ from attachments import api as attachment_routes
 from candidates import api as candidate_routes
 from coaching import api as coaching_routes
 from credit import api as credit_routes
-from lifecycle import api as lifecycle_routes
 from integrations.api import TokenCreateView
 from kam.api.views import TeamViewSet, UserViewSet
+from lifecycle import api as lifecycle_routes
 from messaging.api import NotificationViewSet
 from opportunities.api import routes as opportunity_routes
 from performance import api as performance_routes

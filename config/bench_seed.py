@@ -419,7 +419,7 @@ def seed_scale(scale_name: str, *, seed: int = 2026, log=print) -> dict:
                 "region": f"(ARRAY['east','north','south','central','southwest','northwest',"
                 f"'northeast','overseas'])[1 + {_h('i', 3)} %% 8]",
                 "owner_id": "k.id",
-                "status": f"CASE WHEN {_h('i', 4)} %% 100 < 85 THEN 'active'"
+                "status": f"CASE WHEN {_h('i', 4)} %% 100 < 85 THEN 'mature'"
                 f" WHEN {_h('i', 4)} %% 100 < 92 THEN 'at_risk' ELSE 'dormant' END",
                 "is_industry_leader": f"{_h('i', 5)} %% 11 = 0",
                 "is_reference_customer": f"{_h('i', 5)} %% 5 = 0",

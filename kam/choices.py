@@ -39,11 +39,22 @@ class NotificationKind(models.TextChoices):
     CONTRACT_RENEWAL = "contract_renewal", _("Contract renewal coming up")
     PLAN_AWAITING_APPROVAL = "plan_awaiting_approval", _("Account plan awaiting approval")
     COACHING_FOLLOW_UP = "coaching_follow_up", _("Coaching follow-up due")
+    # the tier service policy (accounts.policy): each shortfall once a year
+    POLICY_PLAN = "policy_plan", _("Service policy: account plan missing")
+    POLICY_SPONSOR = "policy_sponsor", _("Service policy: executive sponsor missing")
+    POLICY_CONTACTS = "policy_contacts", _("Service policy: contact levels not met")
+    POLICY_EXECUTIVE_MEETINGS = "policy_executive_meetings", _(
+        "Service policy: executive meetings below target"
+    )
     # credit and receivables (the credit check warns once per level and episode)
     CREDIT_WARNING = "credit_warning", _("Credit exposure near the limit")
     CREDIT_OVER_LIMIT = "credit_over_limit", _("Credit exposure over the limit")
     CREDIT_OVERDUE = "credit_overdue", _("Receivables overdue more than 90 days")
+    LIFECYCLE_MOVED = "lifecycle_moved", _("Lifecycle stage changed")
     # weekly and monthly reports (workreports)
     WORK_REPORT_DRAFTED = "work_report_drafted", _("Work report drafted")
     WORK_REPORT_SUBMITTED = "work_report_submitted", _("Work report submitted")
     WORK_REPORT_COMMENTED = "work_report_commented", _("Work report commented")
+    # the task force of a serious complaint (taskforce)
+    TASK_FORCE_ASSIGNED = "task_force_assigned", _("Task force task assigned")
+    TASK_FORCE_TASK_DUE = "task_force_task_due", _("Task force task due")

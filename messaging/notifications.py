@@ -34,6 +34,13 @@ def render_message(notification) -> str:
         params["severity"] = str(labels.get(params["severity"], params["severity"])).lower()
     if notification.kind in _CADENCE_KINDS and not params.get("last"):
         params["last"] = _("none yet")
+    if notification.kind == NotificationKind.LIFECYCLE_MOVED:
+        # the stages and the rule, stored as their codes (lifecycle registers the labels)
+        labels = dict(PARAM_CHOICES.get("stage", ()))
+        for key in ("old", "new"):
+            params[key] = str(labels.get(params.get(key), params.get(key, "")))
+        rules = dict(PARAM_CHOICES.get("rule", ()))
+        params["rule"] = str(rules.get(params.get("rule"), params.get("rule", ""))).lower()
     if notification.kind in _WORK_REPORT_KINDS and "report" in params:
         # "week" or "month", stored as the code (workreports registers the labels)
         labels = dict(PARAM_CHOICES["report"])
@@ -113,6 +120,23 @@ def render_message(notification) -> str:
         NotificationKind.COACHING_FOLLOW_UP: _(
             "The follow-up of “%(title)s” with %(kam)s is due (%(due)s)."
         ),
+        # the tier service policy (accounts.policy)
+        NotificationKind.POLICY_PLAN: _(
+            "%(account)s has no account plan for %(year)s, which its tier's service policy "
+            "requires."
+        ),
+        NotificationKind.POLICY_SPONSOR: _(
+            "%(account)s has no executive sponsor on its account team, which its tier's "
+            "service policy requires."
+        ),
+        NotificationKind.POLICY_CONTACTS: _(
+            "At %(account)s, contact levels its tier's service policy requires were not met "
+            "within %(days)s days."
+        ),
+        NotificationKind.POLICY_EXECUTIVE_MEETINGS: _(
+            "%(account)s has had %(meetings)s executive meetings with its sponsor this year; "
+            "its tier's service policy sets %(target)s."
+        ),
         # credit and receivables (credit.engine)
         NotificationKind.CREDIT_WARNING: _(
             "The credit exposure of %(account)s, %(exposure)s, has reached %(share)s%% of its "
@@ -124,6 +148,16 @@ def render_message(notification) -> str:
         ),
         NotificationKind.CREDIT_OVERDUE: _(
             "%(account)s has %(overdue)s of receivables overdue more than 90 days."
+        ),
+        # the account lifecycle (lifecycle.engine)
+        NotificationKind.LIFECYCLE_MOVED: _("%(account)s moved from %(old)s to %(new)s: %(rule)s."),
+        # the task force of a serious complaint (taskforce)
+        NotificationKind.TASK_FORCE_ASSIGNED: _(
+            "%(by)s gave you a task force task on the complaint of %(account)s: %(task)s "
+            "(due %(due)s)."
+        ),
+        NotificationKind.TASK_FORCE_TASK_DUE: _(
+            "Your task force task on the complaint of %(account)s is due (%(due)s): %(task)s"
         ),
     }
     template = templates.get(notification.kind)

@@ -100,7 +100,7 @@ def _form_data(**overrides):
         "industry": Industry.MANUFACTURING,
         "region": Region.EAST,
         "parent": "",
-        "status": AccountStatus.ACTIVE,
+        "status": AccountStatus.DEVELOPING,
         "is_industry_leader": "on",
         "cooperation_since": "2019-03-01",
         "credit_rating": "AA",
@@ -213,7 +213,7 @@ def test_list_filters(client, world):
     assert listed(team=world.teams["South"].pk) == {"initech"}
     assert listed(team=world.teams["East"].pk) == {"acme", "globex"}
     assert listed(status=AccountStatus.PROSPECT) == {"acme"}
-    assert listed(status=[AccountStatus.PROSPECT, AccountStatus.ACTIVE]) == {
+    assert listed(status=[AccountStatus.PROSPECT, AccountStatus.DEVELOPING]) == {
         "acme",
         "globex",
         "initech",
@@ -236,7 +236,7 @@ def test_filter_panel_renders_the_filterset_fields(client, world):
     # Owner choices are scoped: kam_a sees East's people, not South's.
     assert world.user("kam_b").display_name in page
     assert world.user("kam_c").display_name not in page
-    filtered = _page(client.get(reverse("accounts:list"), {"status": AccountStatus.ACTIVE}))
+    filtered = _page(client.get(reverse("accounts:list"), {"status": AccountStatus.DEVELOPING}))
     assert 'id="account-filter-panel" class="collapse show"' in filtered
 
 
@@ -244,7 +244,7 @@ def test_list_ordering(client, world):
     acme, globex, initech = (world.accounts[name] for name in ("acme", "globex", "initech"))
     Account.objects.filter(pk=acme.pk).update(status=AccountStatus.PROSPECT)
     Account.objects.filter(pk=globex.pk).update(status=AccountStatus.LOST)
-    Account.objects.filter(pk=initech.pk).update(status=AccountStatus.ACTIVE)
+    Account.objects.filter(pk=initech.pk).update(status=AccountStatus.DEVELOPING)
     client.force_login(world.user("ops"))
     url = reverse("accounts:list")
     assert _listed(client.get(url)) == ["acme", "globex", "initech"]
@@ -961,9 +961,10 @@ def _count_queries(client, url, django_assert_max_num_queries):
 
 LIST_QUERIES = 10  # session, user, bell, owner and team choices, count, page, filter check,
 # saved views, teams (the views bar)
-DETAIL_QUERIES = 10  # session, user, bell; the account with its rights, team, tier score,
+DETAIL_QUERIES = 11  # session, user, bell; the account with its rights, team, tier score,
 # override and health trend; its group; the relationship map; the timeline (one statement,
-# every kind of event); the scoring model; the plan card; the service card
+# every kind of event); the scoring model; the plan card; the service card; the lifecycle
+# card (stage, last move, override, lifetime value)
 
 
 def test_list_runs_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):

@@ -1060,7 +1060,7 @@ def _bulk_accounts(owners, first, last):
         {
             "name": "'perf ' || lpad(i::text, 5, '0')",
             "owner_id": "(%(owners)s::bigint[])[1 + mod(i, %(n)s)]",
-            "status": "'active'",
+            "status": "'mature'",
             "annual_revenue_estimate": "CASE WHEN mod(i, 50) = 0 THEN NULL"
             " ELSE 1000 + mod(i * 7919, 1000000) END",
             "gross_margin_estimate": "mod(i, 60)",

@@ -588,7 +588,7 @@ class Command(BaseCommand):
         ).update(status=AccountStatus.AT_RISK)
         Account.objects.filter(pk__in=ids, status=AccountStatus.AT_RISK).exclude(
             health_status=HealthStatus.RED
-        ).update(status=AccountStatus.ACTIVE)
+        ).update(status=AccountStatus.MATURE)
 
     def _actuals(self, accounts, ops, rng):
         """Twelve months of ERP figures for three accounts in four: what tiering reads."""
@@ -757,7 +757,8 @@ class Command(BaseCommand):
         rng.shuffle(companies)
         zh = not names["companies"][0].isascii()
         today = timezone.localdate()
-        statuses = [AccountStatus.ACTIVE] * 6 + [AccountStatus.AT_RISK, AccountStatus.PROSPECT]
+        statuses = [AccountStatus.MATURE] * 4 + [AccountStatus.DEVELOPING] * 2
+        statuses += [AccountStatus.AT_RISK, AccountStatus.PROSPECT]
         accounts = Account.objects.bulk_create(
             [
                 Account(
