@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.choices import Industry, Region
 from accounts.validators import validate_credit_code
@@ -25,7 +26,7 @@ MONEY = {"max_digits": 16, "decimal_places": 2}
 
 class CandidateStatus(models.TextChoices):
     OPEN = "open", _("In the pool")
-    PROPOSED = "proposed", _("Proposed")
+    PROPOSED = "proposed", pgettext_lazy("candidate", "Proposed")
     PROMOTED = "promoted", _("Promoted")
     DISMISSED = "dismissed", _("Dismissed")
 
@@ -169,7 +170,7 @@ class Candidate(models.Model):
 
 
 class CandidateEventKind(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
+    PROPOSED = "proposed", pgettext_lazy("candidate", "Proposed")
     PROMOTED = "promoted", _("Promoted into a key account")
     DISMISSED = "dismissed", _("Dismissed")
 

@@ -55,6 +55,8 @@ SCALES = {
 }
 
 PREFIX = "BENCH-"
+#: candidate key accounts per account (the large scale's 200,000)
+CANDIDATES_PER_ACCOUNT = 10
 #: accounts per KAM: between MIN_LOAD and MAX_LOAD (the large scale's 20 and 400)
 MIN_LOAD, MAX_LOAD = 20, 400
 #: tier shares (per cent) and each tier's weight in visits per account
@@ -869,6 +871,32 @@ def seed_scale(scale_name: str, *, seed: int = 2026, log=print) -> dict:
         return rows
 
     step("service", service)
+
+    def candidates():
+        # the candidate pool: ten candidates per account (200,000 at the large scale), spread
+        # over the teams, revenue skewed (most small, a few large), gross margin 5–35 %
+        from candidates.models import Candidate
+
+        revenue = f"(10000 + ({_h('i', 120)} %% 1000) ^ 2 * 50)"
+        return _insert(
+            Candidate,
+            {
+                "name": "'候选客户 ' || i",
+                "external_id": f"'{PREFIX}C' || i",
+                "industry": f"(ARRAY['manufacturing','automotive','electronics','energy',"
+                f"'chemicals','healthcare','retail','logistics'])[1 + {_h('i', 121)} %% 8]",
+                "region": f"(ARRAY['east','north','south','central','southwest','northwest',"
+                f"'northeast','overseas'])[1 + {_h('i', 122)} %% 8]",
+                "team_id": "t.id",
+                "revenue": f"{revenue}::numeric(16, 2)",
+                "gross_profit": f"({revenue} * (5 + {_h('i', 123)} %% 31) / 100)::numeric(16, 2)",
+            },
+            "generate_series(1, %(n)s) AS i JOIN kam_team t"
+            " ON t.name = 'Bench team ' || lpad((1 + i %% %(teams)s)::text, 2, '0')",
+            {**params, "n": scale.accounts * CANDIDATES_PER_ACCOUNT, "teams": scale.teams},
+        )
+
+    step("candidates", candidates)
     step("history", lambda: _history(params, kams))
     return timings
 

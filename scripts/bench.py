@@ -128,6 +128,9 @@ def measure_batch(quick: bool) -> dict:
 
     from accounts.health.services import health_check_run
     from accounts.tiering.services import accounts_score
+    from candidates.engine import candidates_score
+    from candidates.models import Candidate
+    from credit.engine import credit_check
     from kam.models import User
     from plans.services import actuals_upsert
     from reminders.services import reminders_sweep
@@ -153,8 +156,11 @@ def measure_batch(quick: bool) -> dict:
         }
         for index, external_id in enumerate(accounts)
     ]
+    candidates = Candidate.objects.in_pool().count()
     jobs = {
         "scoring (all accounts)": lambda: accounts_score(actor=None),
+        f"candidate scoring ({candidates:,} candidates)": lambda: candidates_score(),
+        "credit check (all accounts)": lambda: credit_check(),
         "nightly health check": lambda: health_check_run(actor=None),
         "reminder sweep": lambda: reminders_sweep(),
         f"bulk upsert of {len(rows)} actuals": lambda: actuals_upsert(
@@ -1334,9 +1340,15 @@ def budgets(items, batch, load, scale, soak=None, writes=(), open_loop=None) -> 
             check(f"{item['name']}: p95", p95, f"<= {limit} ms", (p95 or 1e9) <= limit)
         check(f"{item['name']}: no errors", item.get("errors"), "0", item.get("errors") == 0)
     for name, result in batch.items():
-        limit = {"nightly health check": 10, "reminder sweep": 5}.get(name)
+        limit = {
+            "nightly health check": 10,
+            "reminder sweep": 5,
+            "credit check (all accounts)": 10,
+        }.get(name)
         if name.startswith("bulk upsert"):
             limit = 1
+        if name.startswith("candidate scoring"):
+            limit = 10
         if result.get("kind") == "import":
             limit = IMPORT_SECONDS
         if limit:

@@ -97,6 +97,7 @@ def test_seed_is_reproducible_from_its_seed(db):
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     timings, first, _ = _seed_once(7)
     assert timings["accounts"]["rows"] == 200
+    assert timings["candidates"]["rows"] == 2_000  # ten per account
     # every contact but each account's executive reports to someone
     assert first[2] == timings["contacts"]["rows"] - 200
     assert _seed_once(7)[1] == first
@@ -222,7 +223,10 @@ def test_bench_produces_the_report(tmp_path):
     }  # fmt: skip
     # the subjects: the KAM and the supervisor at the 90th percentile by rows
     assert "90th percentile" in results["subjects"]
-    assert set(results["batch"]) >= {"nightly health check", "reminder sweep"}
+    assert set(results["batch"]) >= {
+        "nightly health check", "reminder sweep", "credit check (all accounts)",
+        "candidate scoring (2,000 candidates)",  # ten per account at the tiny scale
+    }  # fmt: skip
     imports = [name for name, job in results["batch"].items() if job.get("kind") == "import"]
     assert len(imports) == 3, results["batch"]  # accounts, contacts, actuals
     # page writes, the bulk upsert over HTTP and the exports, each with its budget
@@ -246,6 +250,8 @@ def test_bench_produces_the_report(tmp_path):
         "report: activity: p95",
         "history: account: p95",
         "opportunity board (executive): p95",
+        "candidate scoring (2,000 candidates): time",
+        "credit check (all accounts): time",
     ):
         assert part in budget_names, part  # fmt: skip
     # the open loop and the framework's floor, measured in the same run
