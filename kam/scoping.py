@@ -36,12 +36,15 @@ class ScopedQuerySet(models.QuerySet):
     admins change, "administration" for what only admins see: robot and webhook
     addresses with their secrets, delivery logs), "saved_view" for a person's saved list
     views and those shared with their teams), "person_record" for a person's own records
-    (weekly reports: ``person_path`` names the person).
+    (weekly reports: ``person_path`` names the person), "assigned" for work handed to a
+    person on an account's record (``account_path`` as usual, ``assignee_path`` names the
+    person, who sees it even without the account).
     """
 
     scope = "account"
     account_path = ""
     person_path = ""
+    assignee_path = ""
 
     def visible_to(self, user, action=VIEW):
         return restrict(self, user, action)
@@ -236,6 +239,20 @@ def _restrict_person_records(qs, user, action):
     return qs.filter(rule)
 
 
+def _restrict_assigned(qs, user, action):
+    # Work handed to a person on a record of an account (a complaint's task force
+    # tasks): those who may act on the account, and the person it is assigned to
+    # (``assignee_path``: the lookup from the rows to that user), even if the account is
+    # not theirs: they see (and complete) their own work, not the account.
+    rule = account_rule(user, action)
+    if rule is None:
+        return qs
+    path = qs.assignee_path
+    assigned = qs.model._base_manager.filter(**{path: user}).values("pk")
+    on_account = Q(**{f"{qs.account_path}__in": visible_account_ids(user, action)})
+    return qs.filter(on_account | Q(pk__in=assigned))
+
+
 _SPECIAL_RULES = {
     "user": _restrict_users,
     "team": _restrict_teams,
@@ -245,6 +262,7 @@ _SPECIAL_RULES = {
     "administration": _restrict_administration,
     "saved_view": _restrict_saved_views,
     "person_record": _restrict_person_records,
+    "assigned": _restrict_assigned,
 }
 
 

@@ -30,6 +30,7 @@ class SubjectType(models.TextChoices):
     CONTRACT = "contract", _("contract")
     PLAN = "plan", _("account plan")
     COACHING_SESSION = "coaching_session", _("coaching session")
+    TASK_FORCE_TASK = "task_force_task", _("task force task")
 
 
 class ReminderQuerySet(ScopedQuerySet):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
+from accounts.selectors import review_panels
 from accounts.service import services
 from accounts.service.filtersets import ComplaintFilterSet, RiskEventFilterSet, SurveyFilterSet
 from accounts.service.forms import (
@@ -154,6 +155,7 @@ class ComplaintDetailView(ScopedDetailView):
             context.setdefault("step_form", self.step_form())
             context["step"] = step
             context["step_url"] = reverse(f"accounts:complaint-{step}", args=[complaint.pk])
+        context["review_panels"] = review_panels("complaint", complaint)
         context["statuses"] = ComplaintStatus.choices
         context["status_index"] = ComplaintStatus.values.index(complaint.status)
         return context
