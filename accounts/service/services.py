@@ -40,6 +40,20 @@ TRANSITIONS = {
 }
 
 
+#: the conditions the apps above accounts put on a complaint's steps (taskforce: a task
+#: force complaint is resolved only with its task force and closed only when every task
+#: is done), registered when they are ready: each ``guard(complaint=, target=)`` returns
+#: why the step is refused, or None. Checked in ``_complaint_for_change``, the one place
+#: every transition passes, with the complaint locked.
+COMPLAINT_GUARDS: list = []
+
+
+def complaint_guard(guard) -> None:
+    """Add a condition on every complaint transition (see ``COMPLAINT_GUARDS``)."""
+    if guard not in COMPLAINT_GUARDS:
+        COMPLAINT_GUARDS.append(guard)
+
+
 def _refuse_read_only(actor: User) -> None:
     if not may(actor, "records.change"):
         raise PermissionDenied(_("Executives can look at everything but change nothing."))
@@ -144,6 +158,10 @@ def _complaint_for_change(actor: User, complaint: Complaint, to: str) -> Complai
              % {"current": locked.get_status_display(),
                 "target": ComplaintStatus(to).label}}
         )  # fmt: skip
+    for guard in COMPLAINT_GUARDS:
+        refusal = guard(complaint=locked, target=to)
+        if refusal:
+            raise ValidationError({"status": refusal})
     return locked
 
 
