@@ -45,12 +45,19 @@ def timeline_source(name: str, *, nested, events) -> None:
 #: the cards the apps above accounts add to the account page, registered when they are
 #: ready (plans: the plan card): {context name: (its template, its context for an account)}
 ACCOUNT_CARDS: dict = {}
+#: what those cards add to the page's query of the account ({name: queryset -> queryset})
+ACCOUNT_CARD_ROWS: dict = {}
 
 
-def account_card(name: str, *, template: str, build) -> None:
+def account_card(name: str, *, template: str, build, annotate=None) -> None:
     """Add a card to the account page: ``build(account)`` gives its context (as
-    ``name``), ``template`` shows it, in the order the cards were added."""
+    ``name``), ``template`` shows it, in the order the cards were added. ``annotate``
+    (a queryset of accounts -> the same with the card's figures), when given, is applied
+    to the page's own query of the account, so a card that needs no more than a few
+    columns costs the page no query (credit: the exposure)."""
     ACCOUNT_CARDS[name] = (template, build)
+    if annotate is not None:
+        ACCOUNT_CARD_ROWS[name] = annotate
 
 
 #: panels the apps above accounts add to the page of a record a supervisor reviews

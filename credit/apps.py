@@ -13,7 +13,7 @@ class CreditConfig(AppConfig):
         from accounts.selectors import account_card
         from credit import engine
         from credit.levels import with_levels
-        from credit.selectors import account_credit_card
+        from credit.selectors import account_credit_card, with_credit_card
         from kam import events
 
         # the account page's credit card
@@ -21,6 +21,7 @@ class CreditConfig(AppConfig):
             "credit_card",
             template="credit/_credit_card.html",
             build=lambda account: account_credit_card(account=account),
+            annotate=with_credit_card,
         )
         # the account list's and the accounts API's ?over_credit_limit=true|false
         account_condition(

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from credit.levels import status_of, with_levels
-from credit.models import CreditReview, CreditSettings
+from credit.models import CreditReview
 from kam.models import Team
 
 ZERO = Decimal("0")
@@ -38,23 +38,24 @@ def review_due(next_review_on: date | None, today: date | None = None) -> bool:
 @dataclass
 class CreditCard:
     account: Account
-    config: CreditSettings
     status: str
     due: bool
 
 
+def with_credit_card(accounts):
+    """``accounts`` with what the credit card shows (``with_levels`` and ``with_review``):
+    the account page reads it in its own query of the account."""
+    return with_review(with_levels(accounts))
+
+
 def account_credit_card(*, account: Account) -> CreditCard:
     """The account page's credit card: the exposure, the share of the limit, the amount
-    overdue more than 90 days, the badge and the next review (2 queries: the settings,
-    the account's row)."""
-    config = CreditSettings.in_force()
-    row = with_review(with_levels(Account.objects.filter(pk=account.pk), config)).get()
-    return CreditCard(
-        account=row,
-        config=config,
-        status=status_of(row),
-        due=review_due(row.credit_next_review_on),
-    )
+    overdue more than 90 days, the badge and the next review. No query when ``account``
+    was read through ``with_credit_card`` (the account page), else one."""
+    row = account
+    if not hasattr(account, "credit_next_review_on"):
+        row = with_credit_card(Account.objects.filter(pk=account.pk)).get()
+    return CreditCard(account=row, status=status_of(row), due=review_due(row.credit_next_review_on))
 
 
 @dataclass

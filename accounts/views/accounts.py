@@ -33,6 +33,7 @@ from accounts.health.selectors import health_card
 from accounts.models import Account, last_visit_at
 from accounts.nested import USER_FIELDS
 from accounts.selectors import (
+    ACCOUNT_CARD_ROWS,
     ACCOUNT_CARDS,
     account_timeline,
     page_sections,
@@ -137,6 +138,8 @@ class AccountDetailView(ScopedDetailView):
     template_name = "accounts/account_detail.html"
 
     def refine_queryset(self, queryset):
+        for annotate in ACCOUNT_CARD_ROWS.values():  # the cards' figures (credit)
+            queryset = annotate(queryset)
         return with_page_sections(queryset, user=self.request.user)
 
     def get_context_data(self, **kwargs):
