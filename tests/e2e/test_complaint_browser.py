@@ -1,11 +1,17 @@
 """A complaint in the browser: recorded, answered, resolved, verified by a follow-up
 visit and closed, with the live countdown while it waits for its first response."""
 
+import importlib
+
 import pytest
+from django.apps import apps
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.service.models import Complaint, ComplaintStatus
 from tests.factories import PASSWORD, ContactFactory
+
+DEPARTMENTS = importlib.import_module("taskforce.migrations.0002_default_departments")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,6 +66,22 @@ def test_record_respond_resolve_and_verify_a_complaint(
     page.locator("#complaint-step button[type=submit]").click()
     expect(page.locator(".alert-success")).to_contain_text("First response recorded")
     expect(page.locator("#complaint-sla [data-sla]")).to_have_text("Answered in time")
+
+    # Critical: a task force before it is resolved (the complaint page's panel says so);
+    # its one task is done before the complaint closes.
+    DEPARTMENTS.seed(apps, None)  # a transactional test before may have flushed them
+    expect(page.locator("#task-force-needed")).to_be_visible()
+    page.locator("#task-force a", has_text="Set up the task force").click()
+    page.wait_for_url("**/task-forces/complaints/*/")
+    page.select_option("#id_department", label="Quality")
+    page.select_option("#id_assignee", str(world.user("kam_b").pk))
+    page.fill("#id_description", "Check the packing of the next shipment.")
+    page.fill("#id_due_on", timezone.localdate().isoformat())
+    page.locator("#task-form button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_contain_text("Task given")
+    page.locator(".task-done-form button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_contain_text("Task done")
+    page.goto(f"{live_server.url}{complaint.get_absolute_url()}")
 
     # Resolved, with the root cause.
     page.fill("#id_resolution", "Replaced both pallets; carrier changed.")
