@@ -320,7 +320,7 @@ def test_the_customer_report_holds_exactly_the_customer_facing_fields(client, te
         action = sheet.cell(row=10, column=2)  # text, never a formula
         assert (action.data_type, action.quotePrefix) == ("s", True)
         html = client.get(url, {"lang": language}).content.decode()
-        assert "@media print" in html
+        assert "css/report.css" in html  # A4 and @media print
         assert f'<html lang="{language}">' in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert "<script>alert" not in html
