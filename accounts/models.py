@@ -4,7 +4,17 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +39,10 @@ from accounts.health.models import (  # noqa: F401 - registers the health models
     HealthSnapshot,
     HealthStatus,
 )
+from accounts.policy.models import (  # noqa: F401 - registers the policy models
+    ServicePolicy,
+    TierPolicy,
+)
 from accounts.service.models import (  # noqa: F401 - registers the service models
     Complaint,
     RiskEvent,
@@ -45,6 +59,7 @@ from accounts.tiering.models import (  # noqa: F401 - registers the tiering mode
 )
 from accounts.validators import validate_credit_code
 from kam.display import ChoiceLabels
+from kam.queries import on_days
 from kam.records import Archivable, ArchivableQuerySet
 from kam.scoping import ScopedQuerySet
 from kam.textsearch import (
@@ -104,6 +119,22 @@ class AccountQuerySet(ArchivableQuerySet, SearchableQuerySet, ScopedQuerySet):
                 )
             )
         return rows
+
+    def with_policy_shortfalls(self, *, today=None):
+        """Where each account falls short of its tier's service policy: the one
+        definition (``accounts.policy.rules``), read by the account card, My day, the team
+        dashboard, the API and the reminder sweep."""
+        from accounts.policy.rules import annotate_shortfalls
+
+        return annotate_shortfalls(self, today=today or timezone.localdate())
+
+    def with_executive_meetings(self, *, today=None):
+        """``executive_meetings_this_year``: each account's executive meetings this year
+        (``VisitQuerySet.executive_meetings``), up to ``today``."""
+        from accounts.policy.rules import executive_meetings_count
+
+        today = today or timezone.localdate()
+        return self.annotate(executive_meetings_this_year=executive_meetings_count(today))
 
     def past_cadence(self, *, today=None):
         """Active accounts past their visit cadence (``with_cadence_due``), most overdue
@@ -498,6 +529,34 @@ class VisitQuerySet(ArchivableQuerySet, ScopedQuerySet):
 
     def open_follow_ups(self):
         return self.active().filter(next_visit_on__isnull=False, follow_up_closed_at__isnull=True)
+
+    def executive_meetings(self, *, first=None, last=None):
+        """Executive-to-executive meetings (高层互访), the one definition: visits of kind
+        executive meeting, not archived, in which an executive sponsor of the account
+        (its account team role) took part, by logging the visit or joining it as a
+        colleague; with ``first``/``last``, on those local days. The scorecard, the team
+        dashboard, the policy's shortfall, the tiering and the health check count these
+        (the engines select from this queryset's SQL: ``executive_meetings_by_account``)."""
+        sponsors = AccountTeamMember.objects.filter(
+            account=OuterRef("account_id"), role=AccountTeamRole.EXECUTIVE_SPONSOR
+        )
+        joined = Visit.colleagues.through.objects.filter(visit=OuterRef(OuterRef("pk")))
+        took_part = Exists(sponsors.filter(user=OuterRef("logged_by_id"))) | Exists(
+            sponsors.filter(user__in=joined.values("user_id"))
+        )
+        rows = self.active().filter(took_part, kind=VisitKind.EXECUTIVE_MEETING)
+        if first is not None or last is not None:
+            rows = rows.filter(on_days("occurred_at", first, last))
+        return rows
+
+    def executive_meetings_by_account(self, *, first=None, last=None):
+        """Rows ``account_id, meetings``: the executive meetings per account in the window."""
+        return (
+            self.executive_meetings(first=first, last=last)
+            .order_by()
+            .values("account_id")
+            .annotate(meetings=models.Count("pk"))
+        )
 
 
 #: the longest note a visit keeps (summary, outcome, next steps) and a comment on it:

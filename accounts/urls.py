@@ -1,4 +1,5 @@
 from accounts.health import views as health
+from accounts.policy import views as policy
 from accounts.service import views as service
 from accounts.views import accounts, contacts, tiering, visits
 
@@ -13,4 +14,5 @@ urlpatterns = [
     *tiering.urlpatterns,
     *service.urlpatterns,
     *health.urlpatterns,
+    *policy.urlpatterns,
 ]

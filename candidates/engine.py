@@ -55,7 +55,8 @@ WITH base AS (
            false AS has_channel_value,
            NULL::smallint AS growth_potential,
            NULL::date AS cooperation_since,
-           0 AS years
+           0 AS years,
+           0 AS executive_meetings
     FROM {candidate} c
     WHERE c.status IN (%(open)s, %(proposed)s)
 ),

@@ -154,6 +154,7 @@ def my_day(*, user, today: date | None = None) -> dict:
         "today": today,
         "revisits": list(revisits_due(user=user, day=today)),
         "past_cadence": accounts.past_cadence,
+        "policy_shortfalls": accounts.shortfalls,
         "complaints": list(complaints_to_handle(user=user)),
         "action_items": list(action_items_due(user=user, day=today)),
         "renewals": list(contracts_to_renew(user=user, owner=user, today=today)),
@@ -170,6 +171,7 @@ def my_day(*, user, today: date | None = None) -> dict:
             "revisits": link("accounts:visit-list", who="all", follow_up="due",
                              next_visit_owner=user.pk),
             "past_cadence": link("accounts:list", owner=user.pk, past_cadence="true"),
+            "policy_shortfalls": link("accounts:policy-shortfalls", owner=user.pk),
             "complaints": link("accounts:complaint-list", sla="open", account_owner=user.pk),
             "action_items": link("plans:action-item-list", who="mine", open="true",
                                  due_before=today.isoformat()),
@@ -188,6 +190,7 @@ class MyAccounts:
     health: dict  # health status -> active accounts ("" not checked)
     tiers: dict  # tier -> active accounts ("" not graded)
     past_cadence: list  # accounts past their visit cadence, most overdue first
+    shortfalls: int = 0  # the tier service policy's shortfalls over the accounts
 
 
 def my_accounts(*, user, today: date) -> MyAccounts:
@@ -199,16 +202,18 @@ def my_accounts(*, user, today: date) -> MyAccounts:
         .active()
         .filter(owner=user)
         .with_cadence_due(today=today)
+        .with_policy_shortfalls(today=today)
         .order_by("cadence_due_on", "name", "pk")
     )
-    health, tiers, past = {}, {}, []
+    health, tiers, past, shortfalls = {}, {}, [], 0
     for account in rows:
         account.owner = user
         health[account.health_status] = health.get(account.health_status, 0) + 1
         tiers[account.tier] = tiers.get(account.tier, 0) + 1
+        shortfalls += account.policy_shortfalls
         if account.past_cadence:
             past.append(account)
-    return MyAccounts(health=health, tiers=tiers, past_cadence=past)
+    return MyAccounts(health=health, tiers=tiers, past_cadence=past, shortfalls=shortfalls)
 
 
 # --- team dashboard ----------------------------------------------------------------------
@@ -278,6 +283,14 @@ def team_dashboard(*, user, team: Team, period: Period) -> dict:
 
     return {
         "rows": rows,
+        "policy": {
+            "shortfalls": accounts.shortfalls,
+            "no_meeting": accounts.no_meeting,
+            "links": {
+                "shortfalls": link("accounts:policy-shortfalls", team=team.pk),
+                "no_meeting": link("accounts:policy-shortfalls", team=team.pk, no_meeting=1),
+            },
+        },
         "charts": team_charts(
             team=team, period=period, accounts=accounts, cube=cube, by_quarter=by_quarter,
             weeks=activity.weeks, loggers=owners,
@@ -405,6 +418,8 @@ class TeamAccounts:
     health: dict  # health status -> active accounts ("" not checked)
     tiers: dict  # tier -> active accounts ("" not graded)
     concentration: object  # accounts.tiering.selectors.Concentration
+    shortfalls: int = 0  # the tier service policy's shortfalls over the active accounts
+    no_meeting: int = 0  # active tier-A accounts without an executive meeting this year
 
 
 def team_accounts(*, user, owners, today: date, ranked: bool = True) -> TeamAccounts:
@@ -430,15 +445,18 @@ def team_accounts(*, user, owners, today: date, ranked: bool = True) -> TeamAcco
         Account.objects.visible_to(user)
         .filter(owner__in=owners)
         .with_cadence_due(today=today)
+        .with_policy_shortfalls(today=today)
         .annotate(
             breached=Coalesce(Subquery(breached), 0),
             revenue=annual_revenue(today) if ranked else Value(None, output_field=IntegerField()),
         )
         .values("pk", "name", "owner_id", "archived_at", "health_status", "tier",
-                "past_cadence", "breached", "revenue")
+                "past_cadence", "breached", "revenue", "policy_shortfalls",
+                "executive_meetings_this_year")
         .order_by()
     )  # fmt: skip
     by_owner, health, tiers, revenues = {}, {}, {}, []
+    shortfalls = no_meeting = 0
     for row in rows:
         mine = by_owner.setdefault(
             row["owner_id"], {"accounts": 0, "red": 0, "past_cadence": 0, "breached": 0}
@@ -449,6 +467,8 @@ def team_accounts(*, user, owners, today: date, ranked: bool = True) -> TeamAcco
         mine["accounts"] += 1
         mine["red"] += row["health_status"] == HealthStatus.RED
         mine["past_cadence"] += row["past_cadence"]
+        shortfalls += row["policy_shortfalls"]
+        no_meeting += row["tier"] == "A" and row["executive_meetings_this_year"] == 0
         health[row["health_status"]] = health.get(row["health_status"], 0) + 1
         tiers[row["tier"]] = tiers.get(row["tier"], 0) + 1
         if ranked:
@@ -458,7 +478,10 @@ def team_accounts(*, user, owners, today: date, ranked: bool = True) -> TeamAcco
         concentration = concentration_from(revenues, limit=CONCENTRATION_ROWS)
         for shown in concentration.rows:  # an account object only for the rows shown
             shown["account"] = Account(pk=shown["account"].pk, name=shown["account"].name)
-    return TeamAccounts(by_owner=by_owner, health=health, tiers=tiers, concentration=concentration)
+    return TeamAccounts(
+        by_owner=by_owner, health=health, tiers=tiers, concentration=concentration,
+        shortfalls=shortfalls, no_meeting=no_meeting,
+    )  # fmt: skip
 
 
 class _Ranked(NamedTuple):

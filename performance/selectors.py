@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.choices import VisitKind
 from accounts.models import Account, Visit
 from accounts.service.models import (
     Complaint,
@@ -477,14 +476,15 @@ def _plans(user, ids, period):
 
 
 def _executive_meetings(user, ids, period):
+    """The executive meetings of the period on the KAMs' tier-A accounts: the one
+    definition (``VisitQuerySet.executive_meetings``: with the account's executive
+    sponsor taking part), as the team dashboard and the tier service policy count them."""
     return (
         Visit.objects.visible_to(user)
-        .active()
+        .executive_meetings(first=period.first, last=period.last)
         .filter(
-            kind=VisitKind.EXECUTIVE_MEETING, account__owner__in=ids, account__tier=Tier.A,
-            account__archived_at__isnull=True,
+            account__owner__in=ids, account__tier=Tier.A, account__archived_at__isnull=True,
         )
-        .filter(on_days("occurred_at", period.first, period.last))
     )  # fmt: skip
 
 

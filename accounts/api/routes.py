@@ -1,4 +1,5 @@
 from accounts.api.views import AccountViewSet, ContactViewSet, VisitViewSet
+from accounts.policy import api as policy_routes
 from accounts.tiering.api import ScoringModelViewSet, TierOverrideViewSet, TierScoreViewSet
 
 
@@ -10,3 +11,4 @@ def register(router):
     router.register("tier-scores", TierScoreViewSet, basename="tier-score")
     router.register("scoring-model", ScoringModelViewSet, basename="scoring-model")
     router.register("tier-overrides", TierOverrideViewSet, basename="tier-override")
+    policy_routes.register(router)

@@ -12,7 +12,10 @@ engagement
     days / cadence)): 100 up to the cadence, 0 at twice the cadence. Never visited → 0.
 relationship
     50 if a current (not left, not archived) executive-level contact is a supporter,
-    plus 25 per current decision-level contact met on a visit in 90 days (at most 2).
+    plus 25 per current decision-level contact met on a visit in 90 days (at most 2),
+    plus 25 when the account had an executive meeting this year (1 January to today:
+    ``VisitQuerySet.executive_meetings``, with our executive sponsor taking part; the
+    statement selects from that queryset's SQL), at most 100.
 commercial
     m = complete months of this year (today's month − 1). Target to date = Σ over
     the quarters of this year's *approved* plan of the quarter's revenue target ×
@@ -100,6 +103,8 @@ decision AS (
       AND v.archived_at IS NULL AND v.occurred_at >= %(since)s AND v.occurred_at <= %(now)s
     GROUP BY c.account_id
 ),
+meetings AS ({{meetings}}
+),
 target AS ({{target}}
 ),
 actual AS ({{actual}}
@@ -137,6 +142,7 @@ inputs AS (
            %(today)s::date - (b.last_at AT TIME ZONE %(tz)s)::date AS days,
            COALESCE(sp.supporters, 0) AS supporters,
            COALESCE(d.met, 0) AS decision_met,
+           COALESCE(em.meetings, 0) AS executive_meetings,
            ROUND(tg.target, 2) AS target,
            COALESCE(ac.revenue, 0) AS revenue,
            ac.last_year,
@@ -152,6 +158,7 @@ inputs AS (
     FROM base b
     LEFT JOIN supporter sp ON sp.account_id = b.id
     LEFT JOIN decision d ON d.account_id = b.id
+    LEFT JOIN meetings em ON em.account_id = b.id
     LEFT JOIN target tg ON tg.account_id = b.id
     LEFT JOIN actual ac ON ac.account_id = b.id
     LEFT JOIN survey sv ON sv.account_id = b.id
@@ -172,8 +179,9 @@ scored AS (
            CASE WHEN p.days IS NULL THEN 0::numeric
                 ELSE ROUND(LEAST(100, GREATEST(0, 200 - 100.0 * p.days / p.cadence)), 2)
            END AS s_engagement,
-           ((CASE WHEN p.supporters > 0 THEN 50 ELSE 0 END)
-            + 25 * LEAST(p.decision_met, 2))::numeric AS s_relationship,
+           LEAST(100, (CASE WHEN p.supporters > 0 THEN 50 ELSE 0 END)
+                      + 25 * LEAST(p.decision_met, 2)
+                      + 25 * LEAST(p.executive_meetings, 1))::numeric AS s_relationship,
            CASE WHEN p.attainment IS NOT NULL AND p.trend IS NOT NULL
                     THEN ROUND(0.7 * p.attainment + 0.3 * p.trend, 2)
                 ELSE COALESCE(p.attainment, p.trend, 50) END AS s_commercial,
@@ -210,7 +218,8 @@ SELECT t.id, %(today)s, t.total,
                'score', t.s_relationship, 'weight', %(w_relationship)s,
                'inputs', jsonb_build_object(
                    'executive_supporters', t.supporters,
-                   'decision_met_90_days', t.decision_met)),
+                   'decision_met_90_days', t.decision_met,
+                   'executive_meetings_this_year', t.executive_meetings)),
            'commercial', jsonb_build_object(
                'score', t.s_commercial, 'weight', %(w_commercial)s,
                'inputs', jsonb_build_object(
@@ -303,6 +312,10 @@ def check_accounts(*, config: dict, today: date, now: datetime) -> int:
     """Write (or replace) today's ``HealthSnapshot`` of every active account (one
     statement); returns how many accounts were checked."""
     rows, row_params = _cadence_rows(now)
+    meetings, meeting_params = named_sql(
+        Visit.objects.executive_meetings_by_account(first=date(today.year, 1, 1), last=today),
+        "meetings",
+    )
     target, actual, commercial_params = commercial_sql()
     credit, credit_risk, credit_params = (credit_sql or (lambda: _NO_CREDIT))()
     params = {
@@ -320,6 +333,7 @@ def check_accounts(*, config: dict, today: date, now: datetime) -> int:
         "green_from": config["green_from"],
         "amber_from": config["amber_from"],
         **row_params,
+        **meeting_params,
         **commercial_params,
         **credit_params,
     }
@@ -327,8 +341,8 @@ def check_accounts(*, config: dict, today: date, now: datetime) -> int:
         params[name] = int(config["weights"][component])
     with connection.cursor() as cursor:
         sql = _CHECK_SQL.format(**_tables())
-        parts = (("rows", rows), ("target", target), ("actual", actual), ("credit", credit),
-                 ("credit_risk", credit_risk))  # fmt: skip
+        parts = (("rows", rows), ("meetings", meetings), ("target", target),
+                 ("actual", actual), ("credit", credit), ("credit_risk", credit_risk))  # fmt: skip
         for name, part in parts:
             sql = sql.replace(f"{{{name}}}", part)
         cursor.execute(sql, params)

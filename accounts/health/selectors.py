@@ -54,11 +54,19 @@ def _relationship(inputs) -> str:
         else _("No executive-level supporter")
     )
     met = inputs.get("decision_met_90_days") or 0
-    return ngettext(
+    text = ngettext(
         "%(supporter)s; %(met)s decision-level contact met in 90 days.",
         "%(supporter)s; %(met)s decision-level contacts met in 90 days.",
         met,
     ) % {"supporter": supporter, "met": met}
+    meetings = inputs.get("executive_meetings_this_year") or 0
+    if meetings:
+        text += " " + ngettext(
+            "%(count)s executive meeting this year.",
+            "%(count)s executive meetings this year.",
+            meetings,
+        ) % {"count": meetings}
+    return text
 
 
 def _commercial(inputs) -> str:

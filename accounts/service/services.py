@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact, Visit
+from accounts.policy.models import policy_in_force
 from accounts.service.models import (
     Complaint,
     ComplaintStatus,
@@ -86,10 +87,15 @@ def _check_owner(actor: User, owner: User | None) -> None:
 # --- the commitments --------------------------------------------------------------------
 
 
-def response_due_for(*, severity: str, received_at, commitments=None):
-    """When the first response is due for a complaint of ``severity`` received then."""
+def response_due_for(*, severity: str, received_at, tier: str = "", commitments=None, policy=None):
+    """When the first response is due for a complaint of ``severity`` received then, on
+    an account of ``tier``: the stricter (sooner) of the severity's commitment and the
+    tier service policy's first-response hours (no tier: tier D's). The one place the
+    deadline is computed."""
     commitments = commitments or ServiceSettings.current()
-    return received_at + timedelta(hours=commitments.response_hours(severity))
+    policy = policy or policy_in_force()
+    hours = min(commitments.response_hours(severity), policy[tier or "D"]["response_hours"])
+    return received_at + timedelta(hours=hours)
 
 
 @transaction.atomic
@@ -137,7 +143,7 @@ def complaint_record(
         raise ValidationError({"received_at": _("A complaint cannot be received in the future.")})
     if complaint.received_at and complaint.severity:
         complaint.response_due = response_due_for(
-            severity=complaint.severity, received_at=complaint.received_at
+            severity=complaint.severity, received_at=complaint.received_at, tier=account.tier
         )
     complaint.full_clean()
     complaint.save()

@@ -32,7 +32,10 @@ relationship_depth
     min(full years since ``cooperation_since`` (as of the run's date), 10) × 4
     (NULL or future → 0), plus the highest level among current contacts (not left,
     not archived): executive 35, decision 20, execution 5, none 0, plus their average
-    strength (1–5) as (avg − 1) / 4 × 25 (no contacts → 0).
+    strength (1–5) as (avg − 1) / 4 × 25 (no contacts → 0), plus 10 per executive
+    meeting of the run's year up to its date, at most 2 (``VisitQuerySet.
+    executive_meetings``, with our executive sponsor taking part: the statement selects
+    from that queryset's SQL), at most 100 in all.
 
 total = Σ score × weight / 100 over the criteria, rounded to 2 decimals (from the
 rounded criterion scores; each criterion's ``weighted`` is shown rounded too, so
@@ -50,7 +53,7 @@ from datetime import date
 from django.db import connection
 
 from accounts.choices import ContactLevel
-from accounts.models import Account, Contact
+from accounts.models import Account, Contact, Visit
 from accounts.tiering.models import (
     Criterion,
     TierChange,
@@ -78,6 +81,8 @@ LEVEL_POINTS = {
 _ACCOUNT_INPUTS_SQL = """
 WITH actual AS ({{actual}}
 ),
+meetings AS ({{meetings}}
+),
 base AS (
     SELECT a.id,
            a.annual_revenue_estimate AS revenue_raw,
@@ -94,9 +99,11 @@ base AS (
            a.cooperation_since,
            LEAST(GREATEST(COALESCE(
                date_part('year', age(%(today)s::date, a.cooperation_since)), 0), 0), 10)::int
-               AS years
+               AS years,
+           COALESCE(em.meetings, 0) AS executive_meetings
     FROM {account} a
     LEFT JOIN actual act ON act.account_id = a.id
+    LEFT JOIN meetings em ON em.account_id = a.id
     WHERE a.archived_at IS NULL
 ),
 people AS (
@@ -140,8 +147,9 @@ scored AS (
             + (CASE WHEN r.is_reference_customer THEN 35 ELSE 0 END)
             + (CASE WHEN r.has_channel_value THEN 25 ELSE 0 END))::numeric AS s_strategic,
            COALESCE((r.growth_potential - 1) * 25, 50)::numeric AS s_growth,
-           ROUND(r.years * 4 + COALESCE(p.level_points, 0)
-                 + COALESCE((p.avg_strength - 1) / 4 * 25, 0), 2) AS s_relationship
+           ROUND(LEAST(100, r.years * 4 + COALESCE(p.level_points, 0)
+                            + COALESCE((p.avg_strength - 1) / 4 * 25, 0)
+                            + 10 * LEAST(r.executive_meetings, 2)), 2) AS s_relationship
     FROM ranked r
     LEFT JOIN people p ON p.account_id = r.id
 ),
@@ -206,7 +214,8 @@ BREAKDOWN_SQL = """jsonb_build_object(
                    'full_years', t.years,
                    'highest_level_points', t.level_points,
                    'average_strength', t.avg_strength,
-                   'current_contacts', t.contact_count))
+                   'current_contacts', t.contact_count,
+                   'executive_meetings_this_year', t.executive_meetings))
        )"""
 
 _SCORE_SQL = (
@@ -286,10 +295,15 @@ def score_accounts(*, run, snapshot: dict, today: date) -> int:
     """Write the ``TierScore`` of every active account for ``run`` (one statement);
     returns how many accounts were scored."""
     actual, actual_params = named_sql(actuals_in_window(*actuals_window(today)), "actual")
+    meetings, meeting_params = named_sql(
+        Visit.objects.executive_meetings_by_account(first=date(today.year, 1, 1), last=today),
+        "meetings",
+    )
     params = {
         "run": run.pk,
         "today": today,
         **actual_params,
+        **meeting_params,
         "executive": ContactLevel.EXECUTIVE.value,
         "decision": ContactLevel.DECISION.value,
         "execution": ContactLevel.EXECUTION.value,
@@ -299,7 +313,8 @@ def score_accounts(*, run, snapshot: dict, today: date) -> int:
         **criteria_params(snapshot),
     }
     with connection.cursor() as cursor:
-        cursor.execute(_SCORE_SQL.format(**_tables()).replace("{actual}", actual), params)
+        sql = _SCORE_SQL.format(**_tables()).replace("{actual}", actual)
+        cursor.execute(sql.replace("{meetings}", meetings), params)
         return cursor.rowcount
 
 

@@ -7,7 +7,9 @@ globex 600; acme's complaint breached):
     acme this month: gross profit 30, invoiced 200, collected 150, overdue 1–30 days 50
     surveys on acme this quarter: recommend 10, 9 and 5 (2 promoters, 1 detractor)
     acme's plan approved on 15 January (on time); hooli's plan never approved
-    an executive meeting on acme (tier A) an hour ago
+    an executive meeting on acme (tier A) an hour ago, kam_a alone: no executive sponsor
+    took part, so it is not an executive-to-executive meeting (VisitQuerySet.
+    executive_meetings) and does not count
 
 kam_a by hand, current quarter, default measures (target, weight):
     attainment 150 / 300 = 50.0 %        (100, 30) -> 50.0
@@ -18,8 +20,8 @@ kam_a by hand, current quarter, default measures (target, weight):
     complaints in time: 0 of 1 = 0.0     (95, 10)  -> 0.0
     NPS (2 - 1) / 3 = 33                 (30, 5)   -> 100.0
     plans on time: 1 of 2 = 50.0         (100, 5)  -> 50.0
-    executive meetings: 1 of 1 A = 100.0 (50, 5)   -> 100.0
-    total = 5355.5 / 100 = 53.6
+    executive meetings: 0 of 1 A = 0.0   (50, 5)   -> 0.0
+    total = 4855.5 / 100 = 48.6
 """
 
 import io
@@ -102,9 +104,9 @@ def test_kam_as_scorecard_is_the_hand_computed_one(team):
         "complaint_response": (D("0.0"), D("0.0")),
         "nps": (33, D("100.0")),
         "plan_on_time": (D("50.0"), D("50.0")),
-        "executive_meetings": (D("100.0"), D("100.0")),
+        "executive_meetings": (D("0.0"), D("0.0")),
     }
-    assert cards["kam_a"].total == D("53.6")
+    assert cards["kam_a"].total == D("48.6")
     # kam_b: globex 600 / 300 = 200 % (score 100); answered its complaint in time; no A
     # account (the measure has no value and does not count); no survey, no actual money
     kam_b = _values(cards["kam_b"])
@@ -189,7 +191,7 @@ def test_the_kam_sees_their_rank_but_not_their_colleagues(client, team):
     mine = client.get(reverse("performance:kam", args=[team.user("kam_a").pk]))
     assert mine.context["card"].rank == 2
     assert mine.context["team_size"] == 2
-    assert mine.context["card"].total == D("53.6")
+    assert mine.context["card"].total == D("48.6")
 
 
 def test_the_comparison_shows_the_teams_kams_ranked(client, team):
@@ -217,7 +219,7 @@ def test_the_excel_export_holds_the_comparison(client, team):
     rows = {row[0]: dict(zip(header, row, strict=True))
             for row in sheet.iter_rows(min_row=2, values_only=True)}  # fmt: skip
     kam_a = team.user("kam_a").display_name
-    assert rows[kam_a]["Total score"] == 53.6
+    assert rows[kam_a]["Total score"] == 48.6
     assert rows[kam_a]["Rank"] == 2
     assert rows[kam_a]["Attainment against quota"] == 50
     assert rows[kam_a]["Collection rate score"] == 83.3
@@ -229,7 +231,7 @@ def test_the_api_lists_scorecards_and_refuses_bad_input(client, team):
     body = client.get(reverse("api:scorecard-list"), {"team": team.teams["East"].pk}).json()
     by_name = {row["username"]: row for row in body["results"]}
     assert set(by_name) == {"kam_a", "kam_b"}
-    assert by_name["kam_a"]["total"] == "53.6"
+    assert by_name["kam_a"]["total"] == "48.6"
     assert by_name["kam_a"]["rank"] == 2
     measures = {m["key"]: m for m in by_name["kam_a"]["measures"]}
     assert measures["collection_rate"]["value"] == "75.0"
