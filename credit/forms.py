@@ -8,7 +8,7 @@ from kam.forms import BootstrapFormMixin
 
 
 class CreditSettingsForm(BootstrapFormMixin, forms.ModelForm):
-    """The thresholds and the review cadence; saving makes a new version
+    """The thresholds; saving makes a new version
     (credit.services.credit_settings_change)."""
 
     class Meta:

@@ -39,9 +39,9 @@ class CreditSettings(models.Model):
 
     The check warns when the exposure reaches ``warning_share`` % of the limit, again
     when it reaches ``limit_share`` %, and when the receivables overdue more than 90 days
-    exceed ``overdue_90_above`` (0: any amount). A credit review is due every
-    ``review_months_<tier>`` months after the last one (accounts without a tier:
-    ``review_months_none``)."""
+    exceed ``overdue_90_above`` (0: any amount). How often an account's credit is
+    reviewed is the tier service policy's (``accounts.policy``: credit review months per
+    tier), not a credit setting."""
 
     version = models.PositiveIntegerField(_("version"), unique=True)
     warning_share = models.DecimalField(
@@ -64,31 +64,6 @@ class CreditSettings(models.Model):
         default=0,
         validators=[MinValueValidator(0)],
         help_text=_("0: any amount overdue more than 90 days."),
-    )
-    review_months_a = models.PositiveSmallIntegerField(
-        _("credit review every (months), tier A"),
-        default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(36)],
-    )
-    review_months_b = models.PositiveSmallIntegerField(
-        _("credit review every (months), tier B"),
-        default=6,
-        validators=[MinValueValidator(1), MaxValueValidator(36)],
-    )
-    review_months_c = models.PositiveSmallIntegerField(
-        _("credit review every (months), tier C"),
-        default=12,
-        validators=[MinValueValidator(1), MaxValueValidator(36)],
-    )
-    review_months_d = models.PositiveSmallIntegerField(
-        _("credit review every (months), tier D"),
-        default=12,
-        validators=[MinValueValidator(1), MaxValueValidator(36)],
-    )
-    review_months_none = models.PositiveSmallIntegerField(
-        _("credit review every (months), no tier"),
-        default=12,
-        validators=[MinValueValidator(1), MaxValueValidator(36)],
     )
     note = models.TextField(_("reason for the change"), blank=True)
     created_by = models.ForeignKey(
@@ -122,9 +97,6 @@ class CreditSettings(models.Model):
     def in_force(cls):
         """The saved settings in force, or the defaults until an admin saves."""
         return cls.objects.current() or cls(version=0)
-
-    def review_months(self, tier: str) -> int:
-        return getattr(self, f"review_months_{(tier or 'none').lower()}", self.review_months_none)
 
 
 class CreditWarningQuerySet(ScopedQuerySet):

@@ -14,16 +14,20 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import CreditRating
 from accounts.models import Account
+from accounts.policy.models import policy_in_force
 from accounts.services import account_update
 from credit.models import CreditReview, CreditSettings
 from kam.capabilities import require
 from kam.models import User
 from plans.credit import with_exposure
 
-SETTINGS_FIELDS = (
-    "warning_share", "limit_share", "overdue_90_above", "review_months_a", "review_months_b",
-    "review_months_c", "review_months_d", "review_months_none", "note",
-)  # fmt: skip
+SETTINGS_FIELDS = ("warning_share", "limit_share", "overdue_90_above", "note")
+
+
+def review_months(tier: str) -> int:
+    """How many months after a review the next is due: the tier service policy's credit
+    review cadence for ``tier`` (no tier: tier D's), the one place it is set."""
+    return policy_in_force()[tier or "D"]["credit_review_months"]
 
 
 def add_months(day: date, months: int) -> date:
@@ -60,8 +64,8 @@ def credit_review_record(
     """Record a credit review (信用评审) of an account the actor may change, apply its
     rating and limit to the account (``accounts.services.account_update``: the account's
     history keeps the change) and schedule the next review by the account's tier (the
-    settings' cadence, counted from the review's date). Another check runs on commit,
-    as a new limit moves the levels."""
+    tier service policy's cadence, counted from the review's date). Another check runs
+    on commit, as a new limit moves the levels."""
     require(actor, "credit.review")
     account = Account.objects.visible_to(actor).filter(pk=account_id).first()
     if account is None:
@@ -83,7 +87,6 @@ def credit_review_record(
     account = account_update(
         actor=actor, account=account, credit_rating=new_rating or "", credit_limit=new_limit
     )
-    config = CreditSettings.in_force()
     review = CreditReview(
         account=account,
         reviewed_on=reviewed_on,
@@ -94,7 +97,7 @@ def credit_review_record(
         new_limit=new_limit,
         exposure=exposure,
         reason=reason.strip(),
-        next_review_on=add_months(reviewed_on, config.review_months(account.tier)),
+        next_review_on=add_months(reviewed_on, review_months(account.tier)),
     )
     review.full_clean()
     review.save()

@@ -18,8 +18,8 @@ from kam.capabilities import CapabilityRequiredMixin
 
 
 class CreditSettingsView(CapabilityRequiredMixin, TemplateView):
-    """Admins set the warning levels and the review cadence by tier: each change is a new
-    version, the earlier ones listed below."""
+    """Admins set the warning levels (the review cadence is the tier service policy's):
+    each change is a new version, the earlier ones listed below."""
 
     template_name = "credit/settings.html"
     capability = "credit.configure"

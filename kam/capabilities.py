@@ -97,7 +97,7 @@ CAPABILITIES = {
     "coaching.all": ({EXECUTIVE, ADMIN}, "read every KAM's coaching page"),
     "coaching.configure": ({ADMIN}, "configure the competences"),
     # credit and receivables (credit)
-    "credit.configure": ({ADMIN}, "set the credit warning levels and the credit review cadence"),
+    "credit.configure": ({ADMIN}, "set the credit warning levels"),
     "credit.review": ({SUPERVISOR, ADMIN}, "record the credit review of an account one sees"),
     "credit.report": (
         {SUPERVISOR, EXECUTIVE, ADMIN},
