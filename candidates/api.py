@@ -19,13 +19,20 @@ from kam.capabilities import requires
 
 class CandidateSerializer(serializers.ModelSerializer):
     team = serializers.CharField(source="team.name", read_only=True)
+    score = serializers.DecimalField(
+        source="scoring.total", max_digits=5, decimal_places=2, read_only=True, allow_null=True
+    )
+    tier = serializers.CharField(source="scoring.tier", read_only=True, allow_null=True)
+    profit_rank = serializers.IntegerField(
+        source="scoring.profit_rank", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Candidate
         fields = [
             "id", "name", "credit_code", "external_id", "industry", "region", "team",
             "revenue", "gross_profit", "status", "score", "tier", "profit_rank",
-            "proposed_at", "proposed_because", "account", "scored_at",
+            "proposed_at", "proposed_because", "account",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -33,7 +40,7 @@ class CandidateSerializer(serializers.ModelSerializer):
 class CandidateViewSet(ScopedReadOnlyViewSet):
     """The candidate key accounts the user sees (their teams' pool)."""
 
-    queryset = Candidate.objects.select_related("team").order_by("name", "pk")
+    queryset = Candidate.objects.select_related("team", "scoring").order_by("name", "pk")
     serializer_class = CandidateSerializer
     write_capability = None
     filter_backends = []

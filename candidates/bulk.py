@@ -196,8 +196,8 @@ def _write(actor, rows: list) -> dict:
         COLUMNS,
         inserts,
         extra_sql=(
-            "status, tier, breakdown, proposed_because, created_at, updated_at",
-            f"'{CandidateStatus.OPEN.value}', '', '{{}}', '', now(), now()",
+            "status, proposed_because, created_at, updated_at",
+            f"'{CandidateStatus.OPEN.value}', '', now(), now()",
         ),
         order=("external_id", "credit_code"),
     )

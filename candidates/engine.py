@@ -21,20 +21,30 @@ the pool (rank by gross profit, largest first, ties sharing the better rank, at 
 reaches ``score_threshold``. A proposed candidate stays proposed (nothing is proposed
 twice); a promoted or dismissed one leaves the pool and is not scored any more.
 
-Statements: reading the scoring model, reading the pool settings, and one statement that
-scores every candidate of the pool, proposes the new ones and logs a ``CandidateEvent``
-for each (the caller's transaction turns nested loops off first: kam.batch).
+The scores are kept apart (``CandidateScore``: total, tier, rank by gross profit and the six
+criterion scores; ``CandidateScoring``: when, and the scoring model with its weights):
+the nightly run writes that narrow table anew instead of rewriting every candidate row
+(200,000 of them at the bench's large scale); only the candidates proposed are updated.
+
+Statements (in the caller's transaction, which turns nested loops off first: kam.batch):
+reading the scoring model, reading the pool settings, emptying the last scores, and one
+statement that scores every candidate of the pool, proposes the new ones, logs a
+``CandidateEvent`` for each and records the run.
 """
+
+import json
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.tiering.engine import BREAKDOWN_SQL, CRITERIA_SQL, TIER_SQL, criteria_params
+from accounts.tiering.engine import CRITERIA_SQL, TIER_SQL, criteria_params
 from accounts.tiering.models import ScoringModel
 from candidates.models import (
     Candidate,
     CandidateEvent,
     CandidateEventKind,
+    CandidateScore,
+    CandidateScoring,
     CandidateSettings,
     CandidateStatus,
     ProposedBecause,
@@ -68,50 +78,50 @@ people AS (
 """
 
 _WRITE_SQL = """,
-ranks AS (
-    SELECT t.id, t.total, t.profit,
-           RANK() OVER (ORDER BY t.profit DESC) AS profit_rank,
-           COUNT(*) OVER () AS pool
-    FROM totals t
-),
 judged AS (
-    SELECT r.id,
+    SELECT r.*,
            (r.profit > 0 AND r.profit_rank <= CEIL(r.pool * %(share)s / 100.0)) AS by_profit,
            (r.total >= %(threshold)s) AS by_score
-    FROM ranks r
+    FROM (
+        SELECT t.id, t.total, t.profit, {tier} AS tier,
+               ARRAY[t.s_purchase, t.s_profit, t.s_share, t.s_strategic, t.s_growth,
+                     t.s_relationship] AS criteria,
+               RANK() OVER (ORDER BY t.profit DESC) AS profit_rank,
+               COUNT(*) OVER () AS pool
+        FROM totals t
+    ) r
 ),
-written AS (
+stored AS (
+    INSERT INTO {score} (candidate_id, total, tier, profit_rank, criteria)
+    SELECT id, total, tier, profit_rank, criteria FROM judged
+    RETURNING candidate_id
+),
+proposed AS (
     UPDATE {candidate} AS c
-    SET score = t.total,
-        tier = {tier},
-        breakdown = {breakdown},
-        profit_rank = r.profit_rank,
-        scored_at = %(now)s,
-        status = CASE WHEN c.status = %(open)s AND (j.by_profit OR j.by_score)
-                      THEN %(proposed)s ELSE c.status END,
-        proposed_at = CASE WHEN c.status = %(open)s AND (j.by_profit OR j.by_score)
-                           THEN %(now)s ELSE c.proposed_at END,
-        proposed_because = CASE
-            WHEN c.status <> %(open)s THEN c.proposed_because
-            WHEN j.by_profit AND j.by_score THEN %(both)s
-            WHEN j.by_profit THEN %(profit)s
-            WHEN j.by_score THEN %(score)s
-            ELSE '' END
-    FROM totals t
-    JOIN ranks r ON r.id = t.id
-    JOIN judged j ON j.id = t.id
-    JOIN {candidate} old ON old.id = t.id
-    WHERE c.id = t.id
-    RETURNING c.id, c.score, c.proposed_because, old.status AS old_status,
-              c.status AS new_status
+    SET status = %(proposed)s,
+        proposed_at = %(now)s,
+        proposed_because = CASE WHEN j.by_profit AND j.by_score THEN %(both)s
+                                WHEN j.by_profit THEN %(profit)s
+                                ELSE %(score)s END,
+        updated_at = %(now)s
+    FROM judged j
+    WHERE c.id = j.id AND c.status = %(open)s AND (j.by_profit OR j.by_score)
+    RETURNING c.id, j.total, c.proposed_because
 ),
 logged AS (
     INSERT INTO {event} (candidate_id, kind, at, score, proposed_because, reason)
-    SELECT id, %(event_proposed)s, %(now)s, score, proposed_because, ''
-    FROM written WHERE old_status = %(open)s AND new_status = %(proposed)s
+    SELECT id, %(event_proposed)s, %(now)s, total, proposed_because, '' FROM proposed
     RETURNING candidate_id
+),
+run AS (
+    INSERT INTO {scoring} (id, scored_at, model, scored, proposed)
+    VALUES (1, %(now)s, %(model)s::jsonb, (SELECT COUNT(*) FROM stored),
+            (SELECT COUNT(*) FROM logged))
+    ON CONFLICT (id) DO UPDATE SET scored_at = EXCLUDED.scored_at, model = EXCLUDED.model,
+        scored = EXCLUDED.scored, proposed = EXCLUDED.proposed
+    RETURNING scored, proposed
 )
-SELECT (SELECT COUNT(*) FROM written), (SELECT COUNT(*) FROM logged)
+SELECT scored, proposed FROM run
 """
 
 
@@ -120,6 +130,8 @@ def _tables():
     return {
         "candidate": quote(Candidate._meta.db_table),
         "event": quote(CandidateEvent._meta.db_table),
+        "score": quote(CandidateScore._meta.db_table),
+        "scoring": quote(CandidateScoring._meta.db_table),
     }
 
 
@@ -128,14 +140,14 @@ def scoring_sql() -> str:
     return (
         _INPUTS_SQL.format(**tables)
         + CRITERIA_SQL.rstrip()
-        + _WRITE_SQL.format(tier=TIER_SQL, breakdown=BREAKDOWN_SQL, **tables)
+        + _WRITE_SQL.format(tier=TIER_SQL, **tables)
     )
 
 
 @transaction.atomic
 def candidates_score(*, now=None) -> dict:
-    """Score the pool and propose its new top candidates (4 statements whatever the
-    number of candidates). Returns {"scored": n, "proposed": n}."""
+    """Score the pool and propose its new top candidates (5 statements in the
+    transaction whatever the number of candidates). Returns {"scored": n, "proposed": n}."""
     plan_for_whole_tables()
     snapshot = ScoringModel.current().as_dict()
     config = CandidateSettings.current()
@@ -151,8 +163,12 @@ def candidates_score(*, now=None) -> dict:
         "profit": ProposedBecause.PROFIT.value,
         "score": ProposedBecause.SCORE.value,
         "event_proposed": CandidateEventKind.PROPOSED.value,
+        "model": json.dumps(snapshot),
     }
     with connection.cursor() as cursor:
+        # the scores of the last run go at once (the readers of the pool wait for the
+        # commit: seconds, at night)
+        cursor.execute(f"TRUNCATE {_tables()['score']}")
         cursor.execute(scoring_sql(), params)
         scored, proposed = cursor.fetchone()
     return {"scored": scored, "proposed": proposed}

@@ -1,12 +1,12 @@
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 
 from candidates.models import IN_POOL, Candidate, CandidateStatus
 
 
 def pool(*, user, q="", status="pool", team=None, region="", industry=""):
     """The candidates ``user`` sees, filtered: proposed first, then by score (best
-    first), then by name. One query (the team joined)."""
-    rows = Candidate.objects.visible_to(user).select_related("team")
+    first), then by name. One query (the team and the score joined)."""
+    rows = Candidate.objects.visible_to(user).select_related("team", "scoring")
     if status == "pool":
         rows = rows.filter(status__in=IN_POOL)
     elif status:
@@ -24,4 +24,5 @@ def pool(*, user, q="", status="pool", team=None, region="", industry=""):
         default=Value(1),
         output_field=IntegerField(),
     )
-    return rows.order_by(proposed_first, "-score", "name", "pk")
+    best = F("scoring__total").desc(nulls_last=True)
+    return rows.order_by(proposed_first, best, "name", "pk")

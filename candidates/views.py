@@ -2,9 +2,11 @@
 with its score breakdown and the promote and dismiss forms, the import, the settings.
 Thin views over candidates.selectors and candidates.services."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -16,7 +18,7 @@ from django.views.generic import TemplateView
 from accounts.tiering.models import Criterion
 from candidates import imports, selectors
 from candidates.forms import CandidateSettingsForm, DismissForm, PoolFilterForm, PromoteForm
-from candidates.models import Candidate, CandidateSettings
+from candidates.models import Candidate, CandidateScoring, CandidateSettings
 from candidates.services import candidate_dismiss, candidate_promote, candidate_settings_change
 from kam import uploads
 from kam.batch import BatchRejectedError
@@ -51,7 +53,10 @@ class PoolView(LoginRequiredMixin, TemplateView):
 
 def _candidate(user, pk) -> Candidate:
     candidate = (
-        Candidate.objects.visible_to(user).select_related("team", "account").filter(pk=pk).first()
+        Candidate.objects.visible_to(user)
+        .select_related("team", "account", "scoring")
+        .filter(pk=pk)
+        .first()
     )
     if candidate is None:
         raise Http404
@@ -59,12 +64,23 @@ def _candidate(user, pk) -> Candidate:
 
 
 def breakdown_rows(candidate) -> list[dict]:
-    """The score's criteria in the model's order, each with its label."""
-    return [
-        {"label": criterion.label, **candidate.breakdown[criterion.value]}
-        for criterion in Criterion
-        if criterion.value in candidate.breakdown
-    ]
+    """The criteria of the candidate's latest score in the model's order: label, score,
+    the weight of the run's scoring model and the points (score × weight / 100, rounded
+    as the accounts' breakdown rounds them)."""
+    try:
+        criteria = candidate.scoring.criteria
+    except ObjectDoesNotExist:
+        return []
+    run = CandidateScoring.objects.filter(pk=1).first()
+    weights = run.model["weights"] if run is not None else {}
+    rows = []
+    for criterion, score in zip(Criterion, criteria, strict=True):
+        weight = weights.get(criterion.value, 0)
+        points = (score * weight / Decimal(100)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        rows.append(
+            {"label": criterion.label, "score": score, "weight": weight, "weighted": points}
+        )
+    return rows
 
 
 class CandidateDetailView(LoginRequiredMixin, TemplateView):

@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Account
-from accounts.tiering.models import ScoringModel, TierScore
+from accounts.tiering.models import Criterion, ScoringModel, TierScore
 from accounts.tiering.services import accounts_score
 from candidates.engine import candidates_score
 from candidates.models import (
@@ -61,7 +61,7 @@ def test_top_share_of_profit_and_score_threshold_are_proposed(pool):
     assert _state(pool["c19"]) == ("proposed", "profit", Decimal("90.00"))
     assert _state(pool["c18"]) == ("open", "", Decimal("85.00"))  # third by profit: outside
     assert _state(pool["bigrev"]) == ("proposed", "score", Decimal("100.00"))
-    assert (pool["c19"].profit_rank, pool["c18"].profit_rank) == (2, 3)
+    assert (pool["c19"].scoring.profit_rank, pool["c18"].scoring.profit_rank) == (2, 3)
     events = CandidateEvent.objects.filter(kind="proposed")
     assert sorted(events.values_list("candidate__name", "score")) == [
         ("bigrev", Decimal("100.00")), ("c19", Decimal("90.00")), ("c20", Decimal("95.00")),
@@ -88,9 +88,10 @@ def test_a_candidate_scores_what_an_account_with_the_same_inputs_scores(world):
     candidates_score()
     for score in TierScore.objects.select_related("account"):
         candidate = Candidate.objects.get(name=f"cand-{score.account.name}")
-        assert (candidate.score, candidate.tier) == (score.total, score.tier)
+        assert (candidate.score, candidate.scoring.tier) == (score.total, score.tier)
+        criteria = dict(zip(Criterion.values, candidate.scoring.criteria, strict=True))
         for criterion, part in score.breakdown.items():
-            assert candidate.breakdown[criterion]["score"] == part["score"], criterion
+            assert criteria[criterion] == Decimal(str(part["score"])), criterion
     # globex, largest in revenue and profit: purchase, profit and share 100 (weights 25,
     # 15, 15), strategic 0, growth not assessed 50 (15), relationship 0: 55 + 7.5 = 62.50
     assert Candidate.objects.get(name="cand-globex").score == Decimal("62.50")
@@ -100,9 +101,9 @@ def test_a_candidate_scores_what_an_account_with_the_same_inputs_scores(world):
 def test_scoring_runs_a_fixed_number_of_statements(world, django_assert_num_queries, count):
     for i in range(count):
         _candidate(world.teams["East"], f"n{i}", i * 10, i)
-    # savepoint, SET LOCAL, the scoring model, the settings, the one scoring statement,
-    # release
-    with django_assert_num_queries(6):
+    # savepoint, SET LOCAL, the scoring model, the settings, emptying the last scores, the
+    # one scoring statement, release
+    with django_assert_num_queries(7):
         candidates_score()
 
 
