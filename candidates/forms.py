@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.choices import Industry, Region
 from candidates.models import CandidateSettings, CandidateStatus
@@ -14,10 +15,11 @@ class PoolFilterForm(BootstrapFormMixin, forms.Form):
 
     IN_POOL = "pool"
 
-    q = forms.CharField(label=_("Name"), required=False)
+    q = forms.CharField(label=pgettext_lazy("company", "Name"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
+        initial="pool",
         choices=[("pool", _("In the pool or proposed")), ("", _("All")), *CandidateStatus.choices],
     )
     team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False)
