@@ -23,20 +23,16 @@ from kam.scoping import ScopedQuerySet
 
 TIERS = ("A", "B", "C", "D")
 
-#: the policy in force until an admin saves one (an account without a tier follows D)
+#: the policy in force until an admin saves one (an account without a tier follows D):
+#: what the product asked before the policy existed (the 24-hour first response, the
+#: credit review every 3/6/12/12 months) and nothing more, so that no account falls
+#: short until an admin sets the rules (e.g. the handbook's tier A: plan and sponsor
+#: required, executive and decision level met within 90 days, 2 executive meetings)
 DEFAULTS = {
-    "A": {"response_hours": 24, "plan_required": True, "sponsor_required": True,
-          "contact_levels": [ContactLevel.EXECUTIVE.value, ContactLevel.DECISION.value],
-          "contact_within_days": 90, "executive_meetings": 2, "credit_review_months": 3},
-    "B": {"response_hours": 24, "plan_required": True, "sponsor_required": True,
-          "contact_levels": [ContactLevel.DECISION.value],
-          "contact_within_days": 90, "executive_meetings": 1, "credit_review_months": 6},
-    "C": {"response_hours": 24, "plan_required": False, "sponsor_required": False,
-          "contact_levels": [], "contact_within_days": 180, "executive_meetings": 0,
-          "credit_review_months": 12},
-    "D": {"response_hours": 24, "plan_required": False, "sponsor_required": False,
-          "contact_levels": [], "contact_within_days": 180, "executive_meetings": 0,
-          "credit_review_months": 12},
+    tier: {"response_hours": 24, "plan_required": False, "sponsor_required": False,
+           "contact_levels": [], "contact_within_days": 90, "executive_meetings": 0,
+           "credit_review_months": months}
+    for tier, months in (("A", 3), ("B", 6), ("C", 12), ("D", 12))
 }  # fmt: skip
 
 #: the fields of a tier's policy, in the order the page shows them

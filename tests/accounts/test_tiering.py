@@ -273,6 +273,7 @@ def test_hand_computed_scores_breakdowns_and_tiers(db):
         "highest_level_points": 0,
         "average_strength": None,
         "current_contacts": 0,
+        "executive_meetings_this_year": 0,
     }
     assert scores["delta"].breakdown["relationship_depth"]["inputs"]["full_years"] == 0
     assert scores["gamma"].breakdown["growth_potential"]["inputs"] == {"growth_potential": None}
