@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import serializers
 
 from accounts.choices import (
+    LEGACY_ACTIVE,
     AccountStatus,
     Attitude,
     BuyingRole,
@@ -65,7 +66,7 @@ class AccountRowSerializer(serializers.Serializer):
     credit_code = serializers.CharField(max_length=18, required=False, allow_blank=True)
     industry = serializers.ChoiceField(Industry.choices, required=False, allow_blank=True)
     region = serializers.ChoiceField(Region.choices, required=False, allow_blank=True)
-    status = serializers.ChoiceField(AccountStatus.choices, required=False)
+    status = serializers.ChoiceField([*AccountStatus.choices, LEGACY_ACTIVE], required=False)
     owner = serializers.CharField(
         max_length=150, required=False, help_text=_lazy("The owner's username (default: you).")
     )
@@ -79,6 +80,9 @@ class AccountRowSerializer(serializers.Serializer):
     estimated_wallet = _money()
     annual_revenue_estimate = _money()
     description = serializers.CharField(required=False, allow_blank=True)
+
+    def validate_status(self, value):
+        return AccountStatus.DEVELOPING if value == LEGACY_ACTIVE else value
 
     def validate_credit_code(self, value):
         value = (value or "").strip().upper()

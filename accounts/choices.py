@@ -23,6 +23,14 @@ class AccountStatus(models.TextChoices):
     LOST = "lost", pgettext_lazy("lifecycle stage", "Lost")
 
 
+#: "active", the stage before developing and mature were told apart: still accepted where
+#: people and other systems name a stage (the list filters, saved views, the bulk API and
+#: the imports), meaning either of the two; a row written as "active" starts developing
+#: and the lifecycle rules move it on.
+LEGACY_ACTIVE = "active"
+ACTIVE_STAGES = (AccountStatus.DEVELOPING, AccountStatus.MATURE)
+
+
 class Industry(models.TextChoices):
     MANUFACTURING = "manufacturing", _("Manufacturing")
     AUTOMOTIVE = "automotive", _("Automotive")

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import (
+    ACTIVE_STAGES,
+    LEGACY_ACTIVE,
     AccountStatus,
     Attitude,
     BuyingRole,
@@ -69,7 +71,9 @@ class AccountFilterSet(ArchivedFilterMixin, FilterSet):
         queryset=_visible_teams, method="filter_team", label=_("Team")
     )
     status = django_filters.MultipleChoiceFilter(
-        choices=AccountStatus.choices, label=_("Lifecycle status")
+        choices=[*AccountStatus.choices, (LEGACY_ACTIVE, _("Active (developing or mature)"))],
+        method="filter_status",
+        label=_("Lifecycle status"),
     )
     tier = django_filters.MultipleChoiceFilter(choices=Tier.choices, label=_("Tier"))
     health = django_filters.MultipleChoiceFilter(
@@ -112,6 +116,10 @@ class AccountFilterSet(ArchivedFilterMixin, FilterSet):
     class Meta:
         model = Account
         fields = []
+
+    def filter_status(self, queryset, name, value):
+        stages = {stage for v in value for stage in (ACTIVE_STAGES if v == LEGACY_ACTIVE else [v])}
+        return queryset.filter(status__in=stages) if stages else queryset
 
     def search(self, queryset, name, value):
         return queryset.search(value)  # kam.textsearch: the one definition of "matches"

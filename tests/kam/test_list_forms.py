@@ -18,6 +18,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.choices import ACTIVE_STAGES, LEGACY_ACTIVE
 from accounts.models import Account, Contact, Visit
 from accounts.service.models import Complaint, RiskEvent, Survey
 from accounts.service.services import complaint_record, risk_raise, survey_record
@@ -265,7 +266,8 @@ LISTS = {
             "team": lambda a, v, ctx: a.owner_id in _team_people(int(v)),
             "tier": _equals(lambda a: a.tier),
             "health": _equals(lambda a: a.health_status),
-            "status": _equals(lambda a: a.status),
+            # "active", the stage before it split, still means developing or mature
+            "status": lambda a, v, ctx: a.status in (ACTIVE_STAGES if v == LEGACY_ACTIVE else [v]),
             "industry": _equals(lambda a: a.industry),
             "region": _equals(lambda a: a.region),
             "strategic": _boolean(_strategic),
