@@ -428,6 +428,7 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "plans.choices.ActionStatus",
         "AccountStatusEnum": "accounts.choices.AccountStatus",
         "ContactLevelEnum": "accounts.choices.ContactLevel",
+        "CreditRatingEnum": "accounts.choices.CreditRating",
     },
 }
 
