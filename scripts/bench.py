@@ -7,8 +7,9 @@
    empty; its dates re-anchored to today when it was seeded on an earlier day.
 2. The subjects: the KAM and the supervisor at the 90th percentile by rows, and the
    executive.
-3. Batch work timed in-process with its SQL statement count: scoring, the nightly
-   health check, the reminder sweep, a 1,000-row bulk upsert of actuals, and imports of
+3. Batch work timed in-process with its SQL statement count: scoring, the candidate
+   scoring, the credit check, the nightly health check, the lifecycle rules, the
+   reminder sweep, a 1,000-row bulk upsert of actuals, and imports of
    10,000 accounts, contacts and actuals (values changed on every run).
 4. Every page and API list: the SQL query count (Django test client, in-process,
    same database), the same SQL run alone (timed in PostgreSQL), and median / p95
@@ -132,6 +133,7 @@ def measure_batch(quick: bool) -> dict:
     from candidates.models import Candidate
     from credit.engine import credit_check
     from kam.models import User
+    from lifecycle.engine import run as lifecycle_run
     from plans.services import actuals_upsert
     from reminders.services import reminders_sweep
 
@@ -162,6 +164,7 @@ def measure_batch(quick: bool) -> dict:
         f"candidate scoring ({candidates:,} candidates)": lambda: candidates_score(),
         "credit check (all accounts)": lambda: credit_check(),
         "nightly health check": lambda: health_check_run(actor=None),
+        "lifecycle rules (all accounts)": lambda: lifecycle_run(),
         "reminder sweep": lambda: reminders_sweep(),
         f"bulk upsert of {len(rows)} actuals": lambda: actuals_upsert(
             actor=admin, rows=rows, source="api"
@@ -1344,6 +1347,7 @@ def budgets(items, batch, load, scale, soak=None, writes=(), open_loop=None) -> 
             "nightly health check": 10,
             "reminder sweep": 5,
             "credit check (all accounts)": 10,
+            "lifecycle rules (all accounts)": 10,
         }.get(name)
         if name.startswith("bulk upsert"):
             limit = 1

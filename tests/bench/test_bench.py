@@ -225,6 +225,7 @@ def test_bench_produces_the_report(tmp_path):
     assert "90th percentile" in results["subjects"]
     assert set(results["batch"]) >= {
         "nightly health check", "reminder sweep", "credit check (all accounts)",
+        "lifecycle rules (all accounts)",
         "candidate scoring (2,000 candidates)",  # ten per account at the tiny scale
     }  # fmt: skip
     imports = [name for name, job in results["batch"].items() if job.get("kind") == "import"]
@@ -252,6 +253,7 @@ def test_bench_produces_the_report(tmp_path):
         "opportunity board (executive): p95",
         "candidate scoring (2,000 candidates): time",
         "credit check (all accounts): time",
+        "lifecycle rules (all accounts): time",
     ):
         assert part in budget_names, part  # fmt: skip
     # the open loop and the framework's floor, measured in the same run
