@@ -244,11 +244,12 @@ def _texts() -> dict:
     texts = {}
     for suffix, language in (("en", "en"), ("zh", "zh-hans")):
         with translation.override(language):
+            warning = _(
+                "Credit exposure {exposure} has reached the warning level of the credit limit "
+                "{limit} ({share} %)."
+            )
             texts.update({
-                f"warning_{suffix}": _(
-                    "Credit exposure {exposure} has reached {share} % of the credit limit "
-                    "{limit}."
-                ),
+                f"warning_{suffix}": warning,
                 f"over_limit_{suffix}": _(
                     "Credit exposure {exposure} is over the credit limit {limit} ({share} %)."
                 ),

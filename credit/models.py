@@ -45,6 +45,7 @@ class CreditSettings(models.Model):
 
     version = models.PositiveIntegerField(_("version"), unique=True)
     warning_share = models.DecimalField(
+        # xgettext:no-python-format
         _("warn at % of the credit limit"),
         max_digits=5,
         decimal_places=1,
@@ -52,6 +53,7 @@ class CreditSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(999)],
     )
     limit_share = models.DecimalField(
+        # xgettext:no-python-format
         _("over the limit at % of the credit limit"),
         max_digits=5,
         decimal_places=1,
