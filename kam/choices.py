@@ -43,8 +43,9 @@ class NotificationKind(models.TextChoices):
     POLICY_PLAN = "policy_plan", _("Service policy: account plan missing")
     POLICY_SPONSOR = "policy_sponsor", _("Service policy: executive sponsor missing")
     POLICY_CONTACTS = "policy_contacts", _("Service policy: contact levels not met")
-    POLICY_EXECUTIVE_MEETINGS = "policy_executive_meetings", _(
-        "Service policy: executive meetings below target"
+    POLICY_EXECUTIVE_MEETINGS = (
+        "policy_executive_meetings",
+        _("Service policy: executive meetings below target"),
     )
     # credit and receivables (the credit check warns once per level and episode)
     CREDIT_WARNING = "credit_warning", _("Credit exposure near the limit")

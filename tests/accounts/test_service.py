@@ -489,7 +489,12 @@ def test_the_api_walks_a_complaint_through_its_actions(client, world):
     acme = world.accounts["acme"]
     response = client.post(
         reverse("api:complaint-list"),
-        {"account": acme.pk, "category": "billing", "severity": "normal", "description": "Invoice."},
+        {
+            "account": acme.pk,
+            "category": "billing",
+            "severity": "normal",
+            "description": "Invoice.",
+        },
         content_type="application/json",
     )
     assert response.status_code == 201, response.content

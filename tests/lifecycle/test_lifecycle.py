@@ -135,7 +135,8 @@ def test_each_rule_moves_a_stage_once(placed):
     assert [e.obj.to_stage for e in events if e.kind == "lifecycle_move"] == [S.AT_RISK]
     history = AccountEvent.objects.filter(pgh_obj_id=world.accounts["globex"].pk)
     assert list(history.order_by("pgh_id").values_list("status", flat=True)) == [
-        S.DEVELOPING, S.AT_RISK,  # created, moved
+        S.DEVELOPING,
+        S.AT_RISK,  # created, moved
     ]
     # a second run moves nothing
     assert run() == {"moved": 0, "notified": 0}
