@@ -5,6 +5,7 @@ short of its tier's policy, none or some; ``?kind=`` those short of one). Bad in
 400 with the field errors."""
 
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
@@ -73,6 +74,13 @@ class ServicePolicySerializer(serializers.Serializer):
     tiers = serializers.DictField(child=serializers.DictField())
 
 
+class _OneObjectSchema(AutoSchema):
+    """The policy's list answers one object (the policy in force), not a list of them."""
+
+    def _is_list_view(self, serializer=None):
+        return False
+
+
 class ServicePolicyViewSet(viewsets.ViewSet):
     """The tier service policy in force (read-only): per tier A–D the visit cadence, the
     first-response hours for complaints, whether a plan and an executive sponsor are
@@ -80,6 +88,7 @@ class ServicePolicyViewSet(viewsets.ViewSet):
     meetings a year and the credit review cadence."""
 
     permission_classes = [IsAuthenticated]
+    schema = _OneObjectSchema()
 
     @extend_schema(responses={200: ServicePolicySerializer})
     def list(self, request):

@@ -24,12 +24,13 @@ from kam.scoping import ScopedQuerySet
 TIERS = ("A", "B", "C", "D")
 
 #: the policy in force until an admin saves one (an account without a tier follows D):
-#: what the product asked before the policy existed (the 24-hour first response, the
-#: credit review every 3/6/12/12 months) and nothing more, so that no account falls
+#: what the product asked before the policy existed (no first-response hours of the tier's
+#: own: the severity's commitments alone, which admins set; the credit review every
+#: 3/6/12/12 months) and nothing more, so that no account falls
 #: short until an admin sets the rules (e.g. the handbook's tier A: plan and sponsor
 #: required, executive and decision level met within 90 days, 2 executive meetings)
 DEFAULTS = {
-    tier: {"response_hours": 24, "plan_required": False, "sponsor_required": False,
+    tier: {"response_hours": None, "plan_required": False, "sponsor_required": False,
            "contact_levels": [], "contact_within_days": 90, "executive_meetings": 0,
            "credit_review_months": months}
     for tier, months in (("A", 3), ("B", 6), ("C", 12), ("D", 12))
@@ -102,7 +103,10 @@ class TierPolicy(models.Model):
     tier = models.CharField(_("tier"), max_length=1)
     response_hours = models.PositiveSmallIntegerField(
         _("first response to complaints within (hours)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text=_("Empty: the severity's commitment alone."),
     )
     plan_required = models.BooleanField(_("annual account plan required"))
     sponsor_required = models.BooleanField(_("executive sponsor required"))

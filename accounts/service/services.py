@@ -90,11 +90,14 @@ def _check_owner(actor: User, owner: User | None) -> None:
 def response_due_for(*, severity: str, received_at, tier: str = "", commitments=None, policy=None):
     """When the first response is due for a complaint of ``severity`` received then, on
     an account of ``tier``: the stricter (sooner) of the severity's commitment and the
-    tier service policy's first-response hours (no tier: tier D's). The one place the
-    deadline is computed."""
+    tier service policy's first-response hours (no tier: tier D's; a tier without hours of
+    its own: the severity's alone). The one place the deadline is computed."""
     commitments = commitments or ServiceSettings.current()
     policy = policy or policy_in_force()
-    hours = min(commitments.response_hours(severity), policy[tier or "D"]["response_hours"])
+    hours = commitments.response_hours(severity)
+    tier_hours = policy[tier or "D"]["response_hours"]
+    if tier_hours:
+        hours = min(hours, tier_hours)
     return received_at + timedelta(hours=hours)
 
 

@@ -42,7 +42,7 @@ from tests.factories import (
 )
 
 TODAY = timezone.localdate()
-NOTHING = {"response_hours": 24, "plan_required": False, "sponsor_required": False,
+NOTHING = {"response_hours": None, "plan_required": False, "sponsor_required": False,
            "contact_levels": [], "contact_within_days": 90, "executive_meetings": 0,
            "credit_review_months": 12}  # fmt: skip
 
