@@ -11,7 +11,7 @@ class LifecycleConfig(AppConfig):
         from accounts.nested import Nested
         from accounts.selectors import TimelineEvent, account_card, ordered, timeline_source
         from lifecycle.models import LifecycleMove, MoveRule
-        from lifecycle.selectors import account_lifecycle_card
+        from lifecycle.selectors import account_lifecycle_card, card_rows
         from messaging.notifications import PARAM_CHOICES
 
         # each move on its account's timeline
@@ -30,6 +30,7 @@ class LifecycleConfig(AppConfig):
             "lifecycle_card",
             template="lifecycle/_lifecycle_card.html",
             build=lambda account: account_lifecycle_card(account=account),
+            annotate=card_rows,
         )
         # the stage codes a move's notification stores, read in the reader's language
         PARAM_CHOICES["stage"] = AccountStatus.choices

@@ -50,10 +50,18 @@ def with_lifecycle(accounts, today=None):
     )
 
 
+def card_rows(accounts):
+    """Accounts with what their lifecycle card shows (a few columns of the same query)."""
+    return with_lifecycle(with_lifetime_value(accounts))
+
+
 def account_lifecycle_card(*, account: Account) -> LifecycleCard:
     """The account page's lifecycle card: the stage, the last move, the override in force
-    and the lifetime value (1 query)."""
-    row = with_lifecycle(with_lifetime_value(Account.objects.filter(pk=account.pk))).get()
+    and the lifetime value; read from ``account`` when the page's own query carried them
+    (``card_rows``), else in 1 query."""
+    row = account
+    if not hasattr(account, "move_to_stage"):
+        row = card_rows(Account.objects.filter(pk=account.pk)).get()
     move = override = None
     if row.move_to_stage:
         move = LifecycleMove(**{name: getattr(row, f"move_{name}") for name in MOVE_FIELDS})

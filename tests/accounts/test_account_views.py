@@ -961,10 +961,10 @@ def _count_queries(client, url, django_assert_max_num_queries):
 
 LIST_QUERIES = 10  # session, user, bell, owner and team choices, count, page, filter check,
 # saved views, teams (the views bar)
-DETAIL_QUERIES = 11  # session, user, bell; the account with its rights, team, tier score,
-# override and health trend; its group; the relationship map; the timeline (one statement,
-# every kind of event); the scoring model; the plan card; the service card; the lifecycle
-# card (stage, last move, override, lifetime value)
+DETAIL_QUERIES = 10  # session, user, bell; the account with its rights, team, tier score,
+# override and health trend, and the columns of the cards that register them (credit,
+# policy, lifecycle); its group; the relationship map; the timeline (one statement, every
+# kind of event); the scoring model; the plan card; the service card
 
 
 def test_list_runs_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
