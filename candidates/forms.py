@@ -14,13 +14,18 @@ class PoolFilterForm(BootstrapFormMixin, forms.Form):
     industry and a name."""
 
     IN_POOL = "pool"
+    ALL = "all"
 
     q = forms.CharField(label=pgettext_lazy("company", "Name"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         initial="pool",
-        choices=[("pool", _("In the pool or proposed")), ("", _("All")), *CandidateStatus.choices],
+        choices=[
+            ("pool", _("In the pool or proposed")),
+            ("all", _("All")),
+            *CandidateStatus.choices,
+        ],
     )
     team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False)
     region = forms.ChoiceField(label=_("Region"), required=False, choices=[("", _("All"))])

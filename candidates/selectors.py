@@ -4,12 +4,13 @@ from candidates.models import IN_POOL, Candidate, CandidateStatus
 
 
 def pool(*, user, q="", status="pool", team=None, region="", industry=""):
-    """The candidates ``user`` sees, filtered: proposed first, then by score (best
+    """The candidates ``user`` sees, filtered (status "pool", the default: still in the
+    pool or proposed; "all": every status): proposed first, then by score (best
     first), then by name. One query (the team and the score joined)."""
     rows = Candidate.objects.visible_to(user).select_related("team", "scoring")
-    if status == "pool":
+    if status in ("pool", ""):
         rows = rows.filter(status__in=IN_POOL)
-    elif status:
+    elif status != "all":
         rows = rows.filter(status=status)
     if team is not None:
         rows = rows.filter(team=team)

@@ -22,6 +22,7 @@ from accounts.choices import ACTIVE_STAGES, LEGACY_ACTIVE
 from accounts.models import Account, Contact, Visit
 from accounts.service.models import Complaint, RiskEvent, Survey
 from accounts.service.services import complaint_record, risk_raise, survey_record
+from candidates.models import IN_POOL, Candidate
 from kam.models import Notification, Team
 from opportunities.filtersets import quarter_bounds
 from opportunities.models import Contract, Opportunity
@@ -147,6 +148,18 @@ def data(world):
     world.archived = Account.objects.create(
         name="gone", owner=world.user("kam_a"), archived_at=timezone.now()
     )
+    # candidate key accounts of both teams, in every status, regions and industries
+    east, south = world.teams["East"], world.teams["South"]
+    for name, team, status, region, industry in (
+        ("Harbour Steel", east, "open", "east", "manufacturing"),
+        ("Harbour Logistics", east, "proposed", "south", "automotive"),
+        ("River Foods", east, "dismissed", "east", "energy"),
+        ("River Power", south, "open", "south", "energy"),
+        ("Delta Chips", south, "promoted", "east", "electronics"),
+    ):
+        Candidate.objects.create(
+            name=name, team=team, status=status, region=region, industry=industry
+        )
     return world
 
 
@@ -402,6 +415,21 @@ LISTS = {
             "status": _equals(lambda r: r.status),
             "account": _equals(lambda r: r.account_id, int),
         },
+    ),
+    "candidates:pool": ListPage(
+        "candidates:pool",
+        Candidate,
+        default=lambda c, ctx: c.status in IN_POOL,
+        fields={
+            "q": lambda c, v, ctx: v.lower() in c.name.lower() or v.upper() == c.credit_code,
+            "status": lambda c, v, ctx: (
+                c.status in IN_POOL if v == "pool" else v == "all" or c.status == v
+            ),
+            "team": _equals(lambda c: c.team_id, int),
+            "region": _equals(lambda c: c.region),
+            "industry": _equals(lambda c: c.industry),
+        },
+        typed={"q": ["harbour", "river"]},
     ),
     "plans:list": ListPage(
         "plans:list",
