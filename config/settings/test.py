@@ -20,7 +20,7 @@ if worker := os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ["REDIS_URL"] = _redis._replace(path=f"/{_index}").geturl()
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES
+from config.settings.base import CACHES, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES["default"]["KEY_PREFIX"] = "kam-test"
@@ -30,3 +30,6 @@ LANGUAGE_CODE = "en"
 DEBUG = False
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# A runaway statement fails its test after two minutes instead of holding its locks and
+# stalling every test after it (a transactional test's flush waits for them).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c statement_timeout=120s"
